@@ -1,0 +1,149 @@
+/**
+ * The whole process configuration, read once from the environment and validated at start.
+ * Every bad value is reported together so an operator fixes them in one pass.
+ */
+export type EmailProviderName = 'log' | 'sendgrid';
+export type SmsProviderName = 'log' | 'twilio';
+export type PushProviderName = 'log' | 'webpush';
+
+export interface AppConfig {
+  port: number;
+  databaseUrl: string;
+  /** Public base URL of the Tidings web app; notification links point into its message center. */
+  appUrl: string;
+  bootstrapToken: string;
+  jwtSecret: string;
+  jwtTtlSeconds: number;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  email: {
+    provider: EmailProviderName;
+    from: string;
+    sendgridApiKey?: string;
+    sendgridApiBaseUrl?: string;
+  };
+  sms: {
+    provider: SmsProviderName;
+    twilioAccountSid?: string;
+    twilioAuthToken?: string;
+    twilioFromNumber?: string;
+    twilioApiBaseUrl?: string;
+  };
+  push: {
+    provider: PushProviderName;
+    vapidPublicKey?: string;
+    vapidPrivateKey?: string;
+    vapidSubject?: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string, fallback?: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value === '' ? fallback : value;
+  };
+  const required = (name: string, why: string): string => {
+    const value = str(name);
+    if (!value) problems.push(`${name} is required ${why}`);
+    return value ?? '';
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = str(name, fallback)!;
+    if (!allowed.includes(value as T)) problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return value as T;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+    }
+    return value;
+  };
+  const url = (name: string, fallback?: string): string | undefined => {
+    const value = str(name, fallback);
+    if (value === undefined) return undefined;
+    try {
+      new URL(value);
+    } catch {
+      problems.push(`${name} must be a URL (got "${value}")`);
+    }
+    return value;
+  };
+  const secret = (name: string, devFallback: string): string => {
+    const value = str(name);
+    if (value) {
+      if (value.length < 16) problems.push(`${name} must be at least 16 characters long`);
+      return value;
+    }
+    if (env.NODE_ENV === 'production') problems.push(`${name} is required in production`);
+    return devFallback;
+  };
+
+  const email = {
+    provider: oneOf('EMAIL_PROVIDER', ['log', 'sendgrid'] as const, 'log'),
+    from: str('EMAIL_FROM', 'Tidings <no-reply@tidings.local>')!,
+    sendgridApiKey: str('SENDGRID_API_KEY'),
+    sendgridApiBaseUrl: url('SENDGRID_API_BASE_URL'),
+  };
+  if (email.provider === 'sendgrid') {
+    required('SENDGRID_API_KEY', 'when EMAIL_PROVIDER=sendgrid');
+    required('EMAIL_FROM', 'when EMAIL_PROVIDER=sendgrid');
+  }
+
+  const sms = {
+    provider: oneOf('SMS_PROVIDER', ['log', 'twilio'] as const, 'log'),
+    twilioAccountSid: str('TWILIO_ACCOUNT_SID'),
+    twilioAuthToken: str('TWILIO_AUTH_TOKEN'),
+    twilioFromNumber: str('TWILIO_FROM_NUMBER'),
+    twilioApiBaseUrl: url('TWILIO_API_BASE_URL'),
+  };
+  if (sms.provider === 'twilio') {
+    const sid = required('TWILIO_ACCOUNT_SID', 'when SMS_PROVIDER=twilio');
+    if (sid && !sid.startsWith('AC')) problems.push('TWILIO_ACCOUNT_SID must start with "AC"');
+    required('TWILIO_AUTH_TOKEN', 'when SMS_PROVIDER=twilio');
+    required('TWILIO_FROM_NUMBER', 'when SMS_PROVIDER=twilio');
+  }
+
+  const push = {
+    provider: oneOf('PUSH_PROVIDER', ['log', 'webpush'] as const, 'log'),
+    vapidPublicKey: str('VAPID_PUBLIC_KEY'),
+    vapidPrivateKey: str('VAPID_PRIVATE_KEY'),
+    vapidSubject: str('VAPID_SUBJECT'),
+  };
+  if (push.provider === 'webpush') {
+    required('VAPID_PUBLIC_KEY', 'when PUSH_PROVIDER=webpush');
+    required('VAPID_PRIVATE_KEY', 'when PUSH_PROVIDER=webpush');
+    const subject = required('VAPID_SUBJECT', 'when PUSH_PROVIDER=webpush (a mailto: or https: URL)');
+    if (subject && !/^(mailto:|https:)/.test(subject)) problems.push('VAPID_SUBJECT must be a mailto: or https: URL');
+  }
+
+  const config: AppConfig = {
+    port: int('PORT', 3000, 0, 65535),
+    databaseUrl: url('DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/tidings')!,
+    appUrl: url('TIDINGS_APP_URL', 'http://localhost:3000')!.replace(/\/$/, ''),
+    bootstrapToken: secret('TIDINGS_BOOTSTRAP_TOKEN', 'dev-bootstrap-token-change-me'),
+    jwtSecret: secret('JWT_SECRET', 'dev-jwt-secret-change-me-please'),
+    jwtTtlSeconds: int('JWT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    temporal: {
+      address: str('TEMPORAL_ADDRESS', 'localhost:7233')!,
+      namespace: str('TEMPORAL_NAMESPACE', 'default')!,
+      taskQueue: str('TEMPORAL_TASK_QUEUE', 'tidings')!,
+    },
+    email,
+    sms,
+    push,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
