@@ -1,0 +1,49 @@
+/** The ways a message reaches its recipient. `message_center` is the in-app inbox; the rest are providers. */
+export const CHANNELS = ['message_center', 'push', 'email', 'sms'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** A rendered notification, ready for a provider. In privacy mode it carries no message content. */
+export interface Notification {
+  subject: string;
+  text: string;
+  html: string;
+  /** Deep link into the recipient's message center. */
+  url: string;
+}
+
+export interface EmailRecipient { email: string; name: string }
+export interface PushTarget { endpoint: string; keys: { p256dh: string; auth: string } }
+
+export interface SendResult { providerMessageId?: string }
+
+export interface EmailProvider { readonly name: string; send(to: EmailRecipient, notification: Notification): Promise<SendResult> }
+export interface SmsProvider { readonly name: string; send(toPhone: string, notification: Notification): Promise<SendResult> }
+export interface PushProvider { readonly name: string; send(target: PushTarget, notification: Notification): Promise<SendResult> }
+
+export const EMAIL_PROVIDER = Symbol('EMAIL_PROVIDER');
+export const SMS_PROVIDER = Symbol('SMS_PROVIDER');
+export const PUSH_PROVIDER = Symbol('PUSH_PROVIDER');
+
+/** The provider refused for good (invalid address or number): retrying cannot help. */
+export class PermanentDeliveryError extends Error {
+  constructor(message: string, readonly providerStatus?: number) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+/** The provider is busy or failing (429, 5xx, network): retry with backoff. */
+export class TransientDeliveryError extends Error {
+  constructor(message: string, readonly providerStatus?: number) {
+    super(message);
+    this.name = 'TransientDeliveryError';
+  }
+}
+
+/** The push service says the subscription no longer exists (404/410): forget it. */
+export class PushSubscriptionGoneError extends PermanentDeliveryError {
+  constructor(readonly endpoint: string, providerStatus: number) {
+    super(`push subscription is gone (HTTP ${providerStatus})`, providerStatus);
+    this.name = 'PushSubscriptionGoneError';
+  }
+}
