@@ -1,0 +1,38 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { PermanentDeliveryError, type Channel } from '../libs/channels/channel.js';
+import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
+
+/** Runs each call in its own unit of work, as an HTTP request would. */
+export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<T>) => Promise<T>;
+
+/**
+ * Thin adapters from Temporal to the delivery service. A permanent refusal becomes a non-retryable
+ * failure so Temporal stops retrying that channel at once.
+ */
+export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
+  const deliver = (channel: Channel) => (messageId: string) =>
+    inUnitOfWork(async (service) => {
+      try {
+        return await service.deliver(messageId, channel);
+      } catch (error) {
+        if (error instanceof PermanentDeliveryError) {
+          throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: error.message, nonRetryable: true });
+        }
+        throw error;
+      }
+    });
+
+  return {
+    claimDelivery: (messageId: string) => inUnitOfWork((service) => service.claim(messageId)),
+    deliverToMessageCenter: deliver('message_center'),
+    sendEmail: deliver('email'),
+    sendSms: deliver('sms'),
+    sendPush: deliver('push'),
+    recordChannelFailure: (messageId: string, channel: Channel, reason: string) =>
+      inUnitOfWork((service) => service.recordFailure(messageId, channel, reason)),
+    finishDelivery: (messageId: string) => inUnitOfWork((service) => service.finish(messageId)),
+    dismissMessage: (messageId: string) => inUnitOfWork((service) => service.dismiss(messageId)),
+  };
+}
+
+export type MessageDeliveryActivities = ReturnType<typeof createMessageDeliveryActivities>;

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '../../libs/config/app-config.js';
+import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
+import { createValidationPipe } from '../../libs/http/validation.js';
+import { ApiModule } from './app.module.js';
+
+/** Big enough for a 64 KB message body in JSON escapes; anything larger is a 413 naming the body. */
+const JSON_BODY_LIMIT = '512kb';
+
+export async function createApi(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    bodyParser: false,
+    logger: ['log', 'warn', 'error'],
+  });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.useGlobalFilters(new ApiErrorFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tidings API')
+      .setDescription('Durable, secure messaging: scheduled messages to users over message center, push, email and SMS.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

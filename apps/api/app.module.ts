@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '../../libs/audit/audit.module.js';
+import { AuthModule } from '../../libs/auth/auth.module.js';
+import type { AppConfig } from '../../libs/config/app-config.js';
+import { ConfigModule } from '../../libs/config/config.module.js';
+import { DatabaseModule } from '../../libs/database/database.module.js';
+import { HealthModule } from '../../libs/health/health.module.js';
+import { MessagesModule } from '../../libs/messages/messages.module.js';
+import { OrganizationsModule } from '../../libs/organizations/organizations.module.js';
+import { PushSubscriptionsModule } from '../../libs/push-subscriptions/push-subscriptions.module.js';
+import { TemporalModule } from '../../libs/temporal/temporal.module.js';
+import { UsersModule } from '../../libs/users/users.module.js';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        TemporalModule,
+        AuditModule,
+        AuthModule,
+        OrganizationsModule,
+        UsersModule,
+        MessagesModule,
+        PushSubscriptionsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

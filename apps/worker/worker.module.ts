@@ -1,0 +1,14 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '../../libs/audit/audit.module.js';
+import type { AppConfig } from '../../libs/config/app-config.js';
+import { ConfigModule } from '../../libs/config/config.module.js';
+import { DatabaseModule } from '../../libs/database/database.module.js';
+import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
+
+/** The services activities call; no HTTP. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, MessageDeliveryModule] };
+  }
+}

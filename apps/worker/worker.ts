@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { MikroORM, RequestContext } from '@mikro-orm/core';
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
+import type { AppConfig } from '../../libs/config/app-config.js';
+import { MessageDeliveryService } from '../../libs/messages/message-delivery.service.js';
+import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
+import { WorkerModule } from './worker.module.js';
+
+export interface TidingsWorker {
+  worker: Worker;
+  app: INestApplicationContext;
+  /** Runs until shut down (SIGINT/SIGTERM or worker.shutdown()), then releases the database. */
+  run(): Promise<void>;
+}
+
+export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
+  const orm = app.get(MikroORM);
+  const deliveries = app.get(MessageDeliveryService);
+  await registerSearchAttributes(config);
+
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../../workflows/index.js'),
+    // Each activity gets its own unit of work, as each HTTP request does in the API.
+    activities: createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
+  });
+  return {
+    worker,
+    app,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await connection.close();
+        await app.close();
+      }
+    },
+  };
+}
+
+/**
+ * Makes the Temporal UI able to find a message's workflow by organisation, recipient or message id
+ * on any server: the dev server gets them from its flags, a fresh production cluster from here.
+ */
+async function registerSearchAttributes(config: AppConfig): Promise<void> {
+  const logger = new Logger('Worker');
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: config.temporal.namespace });
+    const missing = TIDINGS_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace: config.temporal.namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+    logger.log(`registered search attributes ${missing.map((key) => key.name).join(', ')}`);
+  } catch (error) {
+    logger.warn(`could not check or register search attributes: ${(error as Error).message}`);
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { EMAIL_PROVIDER, PUSH_PROVIDER, SMS_PROVIDER, type EmailProvider, type PushProvider, type SmsProvider } from './channel';
+import { NotificationRenderer } from './notification-renderer';
+import { LogEmailProvider, LogPushProvider, LogSmsProvider } from './providers/log.providers';
+import { SendgridEmailProvider } from './providers/sendgrid-email.provider';
+import { TwilioSmsProvider } from './providers/twilio-sms.provider';
+import { WebPushProvider } from './providers/web-push.provider';
+
+/** Picks each channel's provider from configuration. APP_CONFIG is provided globally elsewhere. */
+@Module({
+  providers: [
+    {
+      provide: EMAIL_PROVIDER,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): EmailProvider =>
+        config.email.provider === 'sendgrid' ? new SendgridEmailProvider(config.email) : new LogEmailProvider(),
+    },
+    {
+      provide: SMS_PROVIDER,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): SmsProvider =>
+        config.sms.provider === 'twilio' ? new TwilioSmsProvider(config.sms) : new LogSmsProvider(),
+    },
+    {
+      provide: PUSH_PROVIDER,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): PushProvider =>
+        config.push.provider === 'webpush' ? new WebPushProvider(config.push) : new LogPushProvider(),
+    },
+    NotificationRenderer,
+  ],
+  exports: [EMAIL_PROVIDER, SMS_PROVIDER, PUSH_PROVIDER, NotificationRenderer],
+})
+export class ChannelsModule {}

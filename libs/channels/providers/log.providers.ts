@@ -1,0 +1,47 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EmailProvider, EmailRecipient, Notification, PushProvider, PushTarget, SendResult, SmsProvider } from '../channel';
+
+/**
+ * Development stand-ins: they only note that a delivery happened. Never log the recipient or the
+ * notification — even in development, log files end up shared, and privacy mode must hold there too.
+ */
+abstract class LogProvider {
+  readonly name = 'log';
+  private readonly logger = new Logger(this.constructor.name);
+
+  protected constructor(private readonly channel: 'email' | 'sms' | 'push') {}
+
+  protected deliver(): Promise<SendResult> {
+    const providerMessageId = `log-${randomUUID()}`;
+    this.logger.log(`${this.channel} delivered via log provider (${providerMessageId})`);
+    return Promise.resolve({ providerMessageId });
+  }
+}
+
+export class LogEmailProvider extends LogProvider implements EmailProvider {
+  constructor() {
+    super('email');
+  }
+  send(_to: EmailRecipient, _notification: Notification): Promise<SendResult> {
+    return this.deliver();
+  }
+}
+
+export class LogSmsProvider extends LogProvider implements SmsProvider {
+  constructor() {
+    super('sms');
+  }
+  send(_toPhone: string, _notification: Notification): Promise<SendResult> {
+    return this.deliver();
+  }
+}
+
+export class LogPushProvider extends LogProvider implements PushProvider {
+  constructor() {
+    super('push');
+  }
+  send(_target: PushTarget, _notification: Notification): Promise<SendResult> {
+    return this.deliver();
+  }
+}

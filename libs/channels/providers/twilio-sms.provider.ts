@@ -1,0 +1,48 @@
+import twilio from 'twilio';
+import type { AppConfig } from '../../config/app-config';
+import { TransientDeliveryError, type Notification, type SendResult, type SmsProvider } from '../channel';
+import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** Sends SMS through Twilio's Programmable Messaging API with the official SDK. */
+export class TwilioSmsProvider implements SmsProvider {
+  readonly name = 'twilio';
+  private readonly client: twilio.Twilio;
+  private readonly fromNumber: string;
+
+  constructor(settings: AppConfig['sms']) {
+    const { twilioAccountSid, twilioAuthToken, twilioFromNumber } = settings;
+    if (!twilioAccountSid || !twilioAuthToken || !twilioFromNumber) {
+      throw new Error('TwilioSmsProvider needs sms.twilioAccountSid, sms.twilioAuthToken and sms.twilioFromNumber');
+    }
+    this.fromNumber = twilioFromNumber;
+    // autoRetry stays off: retries belong to the caller's durable backoff, not to a blocked request.
+    this.client = twilio(twilioAccountSid, twilioAuthToken, { timeout: REQUEST_TIMEOUT_MS, autoRetry: false });
+    // The SDK has no base-URL option; each domain object holds its own, and the Messages resource
+    // lives under the `api` domain (https://api.twilio.com), which builds every URL from this field.
+    if (settings.twilioApiBaseUrl) this.client.api.baseUrl = settings.twilioApiBaseUrl;
+  }
+
+  async send(toPhone: string, notification: Notification): Promise<SendResult> {
+    try {
+      const message = await this.client.messages.create({ to: toPhone, from: this.fromNumber, body: notification.text });
+      return { providerMessageId: message.sid };
+    } catch (error) {
+      throw toDeliveryError(error, toPhone);
+    }
+  }
+}
+
+/** RestException (legacy) and TwilioServiceException (RFC 9457) both carry `status` and Twilio's `code`. */
+function toDeliveryError(error: unknown, recipient: string): unknown {
+  const { status, code, message } = (error ?? {}) as { status?: unknown; code?: unknown; message?: unknown };
+  if (typeof status === 'number') {
+    const reason = redactRecipient(typeof message === 'string' ? message : `HTTP ${status}`, recipient);
+    // Twilio's code (21211 invalid 'To', 21614 not a mobile, 21610 unsubscribed) says why, so keep it.
+    const codeNote = typeof code === 'number' ? ` (Twilio error ${code})` : '';
+    return deliveryErrorForStatus(status, `Twilio refused the SMS${codeNote}: ${reason}`);
+  }
+  if (isNetworkError(error)) return new TransientDeliveryError(`Twilio unreachable: ${(error as Error).message}`);
+  return error;
+}

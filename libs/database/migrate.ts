@@ -1,0 +1,23 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { loadConfig } from '../config/app-config.js';
+import { ormConfig } from './orm-config.js';
+
+/** Brings the database named by DATABASE_URL up to the latest schema. */
+export async function migrate(databaseUrl: string): Promise<string[]> {
+  const orm = await MikroORM.init(ormConfig(databaseUrl, { poolMax: 2 }));
+  try {
+    const applied = await orm.migrator.up();
+    return applied.map((m) => m.name);
+  } finally {
+    await orm.close(true);
+  }
+}
+
+if (require.main === module) {
+  migrate(loadConfig().databaseUrl)
+    .then((applied) => console.log(applied.length ? `migrated: ${applied.join(', ')}` : 'database is up to date'))
+    .catch((error) => {
+      console.error(`migration failed: ${error.message}`);
+      process.exit(1);
+    });
+}

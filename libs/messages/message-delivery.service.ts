@@ -1,0 +1,173 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import {
+  Channel,
+  EMAIL_PROVIDER,
+  EmailProvider,
+  PermanentDeliveryError,
+  PUSH_PROVIDER,
+  PushProvider,
+  PushSubscriptionGoneError,
+  SMS_PROVIDER,
+  SmsProvider,
+} from '../channels/channel.js';
+import { NotificationRenderer } from '../channels/notification-renderer.js';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
+import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
+import { MessageDelivery } from './message-delivery.entity.js';
+import { Message } from './message.entity.js';
+
+export type ClaimResult =
+  | { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null }
+  | { outcome: 'not_due'; deliverAt: string }
+  | { outcome: 'gone' };
+
+export type ChannelOutcome = 'sent' | 'skipped';
+
+export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
+
+/**
+ * Delivers a due message, channel by channel. Each method is safe to run again: a delivery already
+ * recorded as sent is not sent twice, so Temporal may retry any of them after a crash.
+ */
+@Injectable()
+export class MessageDeliveryService {
+  private readonly logger = new Logger(MessageDeliveryService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly renderer: NotificationRenderer,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EMAIL_PROVIDER) private readonly email: EmailProvider,
+    @Inject(SMS_PROVIDER) private readonly sms: SmsProvider,
+    @Inject(PUSH_PROVIDER) private readonly push: PushProvider,
+  ) {}
+
+  /** Moves a due message from scheduled to delivered, unless it was cancelled or moved later meanwhile. */
+  async claim(messageId: string): Promise<ClaimResult> {
+    const rows: Array<Pick<Message, 'channels'> & { dismiss_at: Date | null }> = await this.em.getConnection().execute(
+      `update message set status = 'delivered', delivered_at = now()
+        where id = ? and status = 'scheduled' and deliver_at <= now() + interval '50 milliseconds'
+        returning channels, dismiss_at`,
+      [messageId],
+    );
+    if (rows.length === 1) {
+      return { outcome: 'claimed', channels: rows[0].channels, dismissAt: rows[0].dismiss_at?.toISOString() ?? null };
+    }
+    const message = await this.em.findOne(Message, messageId, { fields: ['status', 'deliverAt', 'channels', 'dismissAt'] });
+    if (!message || message.status === 'cancelled') return { outcome: 'gone' };
+    if (message.status === 'scheduled') return { outcome: 'not_due', deliverAt: message.deliverAt.toISOString() };
+    // Claimed by an earlier attempt of this activity whose answer was lost: carry on delivering.
+    return { outcome: 'claimed', channels: message.channels, dismissAt: message.dismissAt?.toISOString() ?? null };
+  }
+
+  async deliver(messageId: string, channel: Channel): Promise<ChannelOutcome> {
+    const delivery = await this.em.findOneOrFail(
+      MessageDelivery,
+      { message: messageId, channel },
+      { populate: ['message', 'message.recipient', 'message.organization'] },
+    );
+    if (delivery.status === 'sent' || delivery.status === 'skipped') return delivery.status;
+    const message = delivery.message;
+    delivery.attempts += 1;
+    try {
+      const outcome = await this.sendOn(channel, message);
+      delivery.status = outcome.status;
+      delivery.lastError = outcome.status === 'skipped' ? outcome.reason : null;
+      delivery.providerMessageId = outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null;
+      delivery.sentAt = outcome.status === 'sent' ? new Date() : null;
+      await this.em.flush();
+      return outcome.status;
+    } catch (error) {
+      delivery.lastError = describeError(error);
+      if (error instanceof PermanentDeliveryError) delivery.status = 'failed';
+      await this.em.flush();
+      this.logger.warn(`message ${messageId} ${channel} attempt ${delivery.attempts} failed: ${delivery.lastError}`);
+      throw error;
+    }
+  }
+
+  /** Called once a channel has failed for good (a permanent refusal or retries exhausted). */
+  async recordFailure(messageId: string, channel: Channel, reason: string): Promise<void> {
+    await this.em.nativeUpdate(
+      MessageDelivery,
+      { message: messageId, channel, status: { $ne: 'sent' } },
+      { status: 'failed', lastError: reason.slice(0, 500) },
+    );
+  }
+
+  /** A message whose every channel failed is `failed`; one that reached the recipient anywhere stays `delivered`. */
+  async finish(messageId: string): Promise<'delivered' | 'failed'> {
+    const deliveries = await this.em.find(MessageDelivery, { message: messageId }, { fields: ['status'] });
+    const failed = deliveries.length > 0 && deliveries.every((d) => d.status === 'failed');
+    if (failed) {
+      await this.em.nativeUpdate(Message, { id: messageId, status: 'delivered' }, { status: 'failed' });
+    }
+    return failed ? 'failed' : 'delivered';
+  }
+
+  /** The dismiss time has come: the message leaves the recipient's message center, unless it was moved later. */
+  async dismiss(messageId: string): Promise<DismissResult> {
+    const rows: Array<{ organization_id: string }> = await this.em.getConnection().execute(
+      `update message set status = 'dismissed', dismissed_at = now()
+        where id = ? and status = 'delivered' and dismiss_at <= now() + interval '50 milliseconds'
+        returning organization_id`,
+      [messageId],
+    );
+    if (rows.length === 1) {
+      await this.audit.record({ organizationId: rows[0].organization_id, actorId: null, action: 'message.dismissed', subjectType: 'message', subjectId: messageId });
+      return { outcome: 'dismissed' };
+    }
+    const message = await this.em.findOne(Message, messageId, { fields: ['status', 'dismissAt'] });
+    if (message?.status === 'delivered') return { outcome: 'not_due', dismissAt: message.dismissAt?.toISOString() ?? null };
+    return { outcome: 'gone' };
+  }
+
+  private async sendOn(
+    channel: Channel,
+    message: Message,
+  ): Promise<{ status: 'sent'; providerMessageId?: string } | { status: 'skipped'; reason: string }> {
+    const recipient = message.recipient;
+    if (channel === 'message_center') return { status: 'sent' };
+    const notification = this.renderer.render({
+      mode: message.organization.notificationMode,
+      channel,
+      organizationName: message.organization.name,
+      recipientName: recipient.name,
+      title: message.title,
+      body: message.body,
+      url: `${this.config.appUrl}/messages/${message.id}`,
+    });
+    if (channel === 'email') {
+      return { status: 'sent', ...(await this.email.send({ email: recipient.email, name: recipient.name }, notification)) };
+    }
+    if (channel === 'sms') {
+      if (!recipient.phone) return { status: 'skipped', reason: 'recipient has no phone number' };
+      return { status: 'sent', ...(await this.sms.send(recipient.phone, notification)) };
+    }
+    const subscriptions = await this.em.find(PushSubscription, { user: recipient.id });
+    if (subscriptions.length === 0) return { status: 'skipped', reason: 'recipient has no push subscription' };
+    let delivered = 0;
+    let providerMessageId: string | undefined;
+    for (const subscription of subscriptions) {
+      try {
+        const result = await this.push.send({ endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } }, notification);
+        delivered += 1;
+        providerMessageId ??= result.providerMessageId;
+      } catch (error) {
+        if (!(error instanceof PushSubscriptionGoneError)) throw error;
+        // The browser unsubscribed; forget it so it is never tried again.
+        await this.em.nativeDelete(PushSubscription, { id: subscription.id });
+      }
+    }
+    if (delivered === 0) return { status: 'skipped', reason: 'every push subscription has expired' };
+    return { status: 'sent', providerMessageId };
+  }
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 500);
+}

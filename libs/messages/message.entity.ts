@@ -1,0 +1,73 @@
+import { Collection } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Channel, CHANNELS } from '../channels/channel.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { User } from '../users/user.entity.js';
+import { MessageDelivery } from './message-delivery.entity.js';
+
+export const MESSAGE_STATUSES = ['scheduled', 'delivered', 'cancelled', 'failed', 'dismissed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+@Entity({ tableName: 'message' })
+@Index({ properties: ['organization', 'createdAt'] })
+@Index({ name: 'message_recipient_center_idx', properties: ['recipient', 'status', 'deliveredAt'] })
+@Unique({ name: 'message_idempotency_key_unique', properties: ['createdBy', 'idempotencyKey'] })
+export class Message {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = crypto.randomUUID();
+
+  @ManyToOne(() => Organization, { fieldName: 'organization_id' })
+  organization: Organization;
+
+  @ManyToOne(() => User, { fieldName: 'recipient_id' })
+  recipient: User;
+
+  @ManyToOne(() => User, { fieldName: 'created_by_id' })
+  createdBy: User;
+
+  @Property({ type: 'text' })
+  title: string;
+
+  @Property({ type: 'text' })
+  body: string;
+
+  @Enum({ items: () => CHANNELS, array: true, type: 'text[]' })
+  channels: Channel[];
+
+  @Enum({ items: () => MESSAGE_STATUSES, type: 'text' })
+  status: MessageStatus = 'scheduled';
+
+  @Property({ type: 'timestamptz' })
+  deliverAt: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  dismissAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  readAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  dismissedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  cancelledAt: Date | null = null;
+
+  @Property({ type: 'text' })
+  workflowId: string;
+
+  /** The client's Idempotency-Key and a hash of its request, so a retried POST returns the first answer. */
+  @Property({ type: 'text', nullable: true })
+  idempotencyKey: string | null = null;
+
+  @Property({ type: 'text', nullable: true, hidden: true })
+  requestHash: string | null = null;
+
+  @OneToMany(() => MessageDelivery, (delivery) => delivery.message, { orderBy: { channel: 'asc' } })
+  deliveries = new Collection<MessageDelivery>(this);
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { MessageCenterController } from './message-center.controller.js';
+import { MessagesController } from './messages.controller.js';
+import { MessagesService } from './messages.service.js';
+
+@Module({ controllers: [MessagesController, MessageCenterController], providers: [MessagesService] })
+export class MessagesModule {}

@@ -1,0 +1,33 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+export class PushKeysDto {
+  @ApiProperty({ description: "the browser's P-256 public key, base64url" })
+  @IsString()
+  @Matches(BASE64URL, { message: 'keys.p256dh must be base64url' })
+  @MaxLength(200)
+  p256dh: string;
+
+  @ApiProperty({ description: 'the 16-byte auth secret, base64url' })
+  @IsString()
+  @Matches(BASE64URL, { message: 'keys.auth must be base64url' })
+  @MaxLength(100)
+  auth: string;
+}
+
+/** Exactly what the browser's PushSubscription.toJSON() gives. */
+export class CreatePushSubscriptionDto {
+  @ApiProperty({ example: 'https://fcm.googleapis.com/fcm/send/…' })
+  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'endpoint must be an https URL' })
+  @MaxLength(2000)
+  endpoint: string;
+
+  @ApiProperty({ type: () => PushKeysDto })
+  @IsDefined({ message: 'keys is required' })
+  @ValidateNested()
+  @Type(() => PushKeysDto)
+  keys: PushKeysDto;
+}

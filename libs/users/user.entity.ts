@@ -1,0 +1,36 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Organization } from '../organizations/organization.entity.js';
+
+export const ROLES = ['admin', 'staff', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+@Entity({ tableName: 'app_user' })
+@Index({ properties: ['organization', 'createdAt'] })
+export class User {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = crypto.randomUUID();
+
+  @ManyToOne(() => Organization, { fieldName: 'organization_id' })
+  organization: Organization;
+
+  /** Stored lower-cased; unique across the platform because login is by email alone. */
+  @Property({ type: 'text', unique: true })
+  email: string;
+
+  @Property({ type: 'text' })
+  name: string;
+
+  @Enum({ items: () => ROLES, type: 'text' })
+  role: Role;
+
+  /** E.164, e.g. +15551234567; without it SMS deliveries are skipped. */
+  @Property({ type: 'text', nullable: true })
+  phone: string | null = null;
+
+  /** Argon2id hash; null for users who cannot log in (e.g. recipients reached only by notifications). */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  passwordHash: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

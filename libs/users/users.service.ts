@@ -1,0 +1,57 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { AuthUser } from '../auth/auth-user.js';
+import { hashPassword } from '../auth/password.js';
+import { fieldError } from '../http/api-error.filter.js';
+import { CreateUserDto } from './user.dto.js';
+import { User } from './user.entity.js';
+
+export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'phone' | 'createdAt'> & { organizationId: string };
+
+export const toUserView = (user: User): UserView => ({
+  id: user.id,
+  organizationId: user.organization.id,
+  email: user.email,
+  name: user.name,
+  role: user.role,
+  phone: user.phone,
+  createdAt: user.createdAt,
+});
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly em: EntityManager) {}
+
+  async create(organizationId: string, dto: CreateUserDto): Promise<UserView> {
+    const email = dto.email.toLowerCase();
+    if (await this.em.count(User, { email })) throw fieldError('email', 'is already in use', 409);
+    const user = this.em.create(User, {
+      ...new User(),
+      organization: organizationId,
+      email,
+      name: dto.name,
+      role: dto.role,
+      phone: dto.phone ?? null,
+      passwordHash: dto.password ? await hashPassword(dto.password) : null,
+    });
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw fieldError('email', 'is already in use', 409);
+      throw error;
+    }
+    return toUserView(user);
+  }
+
+  async list(organizationId: string, role?: string): Promise<UserView[]> {
+    const users = await this.em.find(User, { organization: organizationId, ...(role ? { role: role as User['role'] } : {}) }, { orderBy: { name: 'asc', id: 'asc' }, limit: 1000 });
+    return users.map(toUserView);
+  }
+
+  /** Another organisation's user, or anyone but yourself for a member, is simply not found. */
+  async get(caller: AuthUser, id: string): Promise<UserView> {
+    const user = await this.em.findOne(User, { id, organization: caller.organizationId });
+    if (!user || (caller.role === 'member' && user.id !== caller.id)) throw new NotFoundException('user not found');
+    return toUserView(user);
+  }
+}

@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { LoopbackFake, type FakeReply } from './loopback-fake';
+
+interface SendgridAddress {
+  email: string;
+  name?: string;
+}
+export interface SendgridPersonalization {
+  to: SendgridAddress[];
+  subject?: string;
+  [key: string]: unknown;
+}
+
+/** One POST /v3/mail/send as the fake understood it. */
+export interface ReceivedSendgridMail {
+  authorization: string | undefined;
+  to: string[];
+  from: string;
+  subject: string | undefined;
+  text: string | undefined;
+  html: string | undefined;
+  headers: Record<string, string> | undefined;
+  personalizations: SendgridPersonalization[];
+  /** The status the fake answered with. */
+  status: number;
+}
+
+/**
+ * Speaks enough of SendGrid's v3 Mail Send API for the official SDK: bearer-key auth,
+ * 202 + x-message-id on success, SendGrid-shaped `errors` bodies on failure.
+ */
+export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
+  private readonly invalidAddresses = new Set<string>();
+
+  constructor(private readonly apiKey: string) {
+    super();
+  }
+
+  /** SendGrid rejects this address with 400 "Does not contain a valid address." */
+  rejectAddress(email: string): this {
+    this.invalidAddresses.add(email.toLowerCase());
+    return this;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.invalidAddresses.clear();
+  }
+
+  /** Successful deliveries only. */
+  get delivered(): ReceivedSendgridMail[] {
+    return this.received.filter((mail) => mail.status === 202);
+  }
+
+  protected handle(req: IncomingMessage, body: Buffer): FakeReply {
+    if (req.method !== 'POST' || req.url !== '/v3/mail/send') {
+      return sendgridError(404, 'The requested resource was not found');
+    }
+    const authorization = req.headers.authorization;
+    if (authorization !== `Bearer ${this.apiKey}`) {
+      return sendgridError(401, 'The provided authorization grant is invalid, expired, or revoked');
+    }
+    const json = JSON.parse(body.toString('utf8')) as {
+      personalizations: SendgridPersonalization[];
+      from: SendgridAddress;
+      subject?: string;
+      content?: Array<{ type: string; value: string }>;
+      headers?: Record<string, string>;
+    };
+    const to = json.personalizations.flatMap((p) => p.to.map((address) => address.email));
+    const invalidAt = to.findIndex((email) => this.invalidAddresses.has(email.toLowerCase()));
+    let reply = this.nextScriptedReply();
+    if (reply && reply.body === undefined && reply.status >= 400) reply = sendgridError(reply.status, `scripted HTTP ${reply.status}`);
+    reply ??=
+      invalidAt >= 0
+        ? sendgridError(400, 'Does not contain a valid address.', `personalizations.0.to.${invalidAt}.email`)
+        : { status: 202, headers: { 'x-message-id': randomBytes(16).toString('base64url') } };
+    this.received.push({
+      authorization,
+      to,
+      from: json.from.name ? `${json.from.name} <${json.from.email}>` : json.from.email,
+      subject: json.subject ?? json.personalizations[0]?.subject,
+      text: json.content?.find((c) => c.type === 'text/plain')?.value,
+      html: json.content?.find((c) => c.type === 'text/html')?.value,
+      headers: json.headers,
+      personalizations: json.personalizations,
+      status: reply.status,
+    });
+    return reply;
+  }
+}
+
+function sendgridError(status: number, message: string, field: string | null = null): FakeReply {
+  return { status, body: { errors: [{ message, field, help: null }] } };
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow Tidings runs is exported here.
+export { scheduledMessage } from './scheduled-message.js';

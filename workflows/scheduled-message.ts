@@ -1,0 +1,151 @@
+import {
+  ActivityFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { MessageDeliveryActivities } from '../activities/message-delivery.activities.js';
+import type { Channel } from '../libs/channels/channel.js';
+
+export interface ScheduledMessageInput {
+  messageId: string;
+  deliverAt: string;
+  dismissAt: string | null;
+}
+
+export interface ScheduledMessageState {
+  phase: 'scheduled' | 'delivering' | 'in_message_center' | 'ended';
+  deliverAt: string;
+  dismissAt: string | null;
+  readAt: string | null;
+  outcome: 'delivered' | 'failed' | 'cancelled' | 'dismissed' | 'removed_by_recipient' | 'gone' | null;
+  channels: Partial<Record<Channel, 'sent' | 'skipped' | 'failed'>>;
+}
+
+export const cancelSignal = defineSignal('cancel');
+export const rescheduleSignal = defineSignal<[{ deliverAt?: string; dismissAt?: string | null }]>('reschedule');
+export const readSignal = defineSignal<[{ readAt: string }]>('read');
+export const removedByRecipientSignal = defineSignal('removedByRecipient');
+export const stateQuery = defineQuery<ScheduledMessageState>('state');
+
+export const workflowIdForMessage = (messageId: string) => `message-${messageId}`;
+
+const { claimDelivery, finishDelivery, recordChannelFailure, dismissMessage } = proxyActivities<MessageDeliveryActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Provider channels retry on their own with backoff: a 429 or 5xx waits and tries again for up to a day. */
+const channelActivities = proxyActivities<MessageDeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: ['PermanentDeliveryError'],
+  },
+});
+
+const deliverOn: Record<Channel, (messageId: string) => Promise<'sent' | 'skipped'>> = {
+  message_center: channelActivities.deliverToMessageCenter,
+  push: channelActivities.sendPush,
+  email: channelActivities.sendEmail,
+  sms: channelActivities.sendSms,
+};
+
+/**
+ * The whole life of one scheduled message: sleep until it is due, deliver it on every chosen channel,
+ * then keep it in the recipient's message center until its dismiss time, their removal, or their read.
+ */
+export async function scheduledMessage(input: ScheduledMessageInput): Promise<ScheduledMessageState> {
+  const state: ScheduledMessageState = {
+    phase: 'scheduled',
+    deliverAt: input.deliverAt,
+    dismissAt: input.dismissAt,
+    readAt: null,
+    outcome: null,
+    channels: {},
+  };
+  let cancelled = false;
+  let removedByRecipient = false;
+  let scheduleChanged = false;
+
+  setHandler(stateQuery, () => state);
+  setHandler(cancelSignal, () => void (cancelled = true));
+  setHandler(removedByRecipientSignal, () => void (removedByRecipient = true));
+  setHandler(readSignal, ({ readAt }) => void (state.readAt ??= readAt));
+  setHandler(rescheduleSignal, (change) => {
+    if (change.deliverAt !== undefined && state.phase === 'scheduled') state.deliverAt = change.deliverAt;
+    if (change.dismissAt !== undefined) state.dismissAt = change.dismissAt;
+    scheduleChanged = true;
+  });
+
+  /** Sleeps until `at` or until `interrupted()` holds; true when the time was reached. */
+  async function sleepUntil(at: string, interrupted: () => boolean): Promise<boolean> {
+    scheduleChanged = false;
+    const wait = Date.parse(at) - Date.now();
+    if (wait <= 0) return !interrupted();
+    return !(await condition(() => interrupted() || scheduleChanged, wait));
+  }
+
+  // 1. Wait for the delivery time. The database decides, so a cancel racing the timer has one winner.
+  let channels: Channel[] = [];
+  while (state.phase === 'scheduled') {
+    const due = await sleepUntil(state.deliverAt, () => cancelled);
+    if (cancelled) return end('cancelled');
+    if (!due) continue;
+    const claim = await claimDelivery(input.messageId);
+    if (claim.outcome === 'not_due') {
+      state.deliverAt = claim.deliverAt;
+    } else if (claim.outcome === 'gone') {
+      return end('gone');
+    } else {
+      channels = claim.channels;
+      state.dismissAt = claim.dismissAt;
+      state.phase = 'delivering';
+    }
+  }
+
+  // 2. Deliver on every channel at once; each retries on its own and one failing stops none of the others.
+  await Promise.all(
+    channels.map(async (channel) => {
+      try {
+        state.channels[channel] = await deliverOn[channel](input.messageId);
+      } catch (error) {
+        state.channels[channel] = 'failed';
+        const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+        await recordChannelFailure(input.messageId, channel, reason);
+      }
+    }),
+  );
+  const outcome = await finishDelivery(input.messageId);
+  if (outcome === 'failed' || state.channels.message_center !== 'sent') return end(outcome);
+
+  // 3. Keep it in the message center until the dismiss time or the recipient removes it.
+  //    With no dismiss time the message's life ends once it is read.
+  state.phase = 'in_message_center';
+  for (;;) {
+    if (removedByRecipient) return end('removed_by_recipient');
+    if (state.dismissAt === null) {
+      await condition(() => removedByRecipient || state.readAt !== null || scheduleChanged);
+      scheduleChanged = false;
+      if (state.readAt !== null && state.dismissAt === null && !removedByRecipient) return end('delivered');
+      continue;
+    }
+    if (await sleepUntil(state.dismissAt, () => removedByRecipient)) {
+      const dismissal = await dismissMessage(input.messageId);
+      if (dismissal.outcome === 'dismissed') return end('dismissed');
+      if (dismissal.outcome === 'gone') return end('removed_by_recipient');
+      state.dismissAt = dismissal.dismissAt;
+    }
+  }
+
+  function end(outcome: NonNullable<ScheduledMessageState['outcome']>): ScheduledMessageState {
+    state.phase = 'ended';
+    state.outcome = outcome;
+    return state;
+  }
+}
