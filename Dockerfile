@@ -9,7 +9,9 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+# `npm ci`, or - when package-lock.json lacks other platforms' optional packages, which `npm ci`
+# rejects - `npm install --no-save`, which installs the same locked versions.
+RUN npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
 COPY . .
 RUN npm run build \
  && rm -rf dist/test dist/.tsbuildinfo
@@ -18,7 +20,7 @@ RUN npm run build \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN (npm ci --omit=dev --no-audit --no-fund || npm install --no-save --omit=dev --no-audit --no-fund) \
  && npm cache clean --force
 
 # ---------------------------------------------------------------- runtime

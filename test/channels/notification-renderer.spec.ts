@@ -1,4 +1,4 @@
-import { NotificationRenderer, type RenderNotificationInput } from '../../libs/channels/notification-renderer';
+import { NotificationRenderer, type RenderNotificationInput } from '../../libs/channels/notification-renderer.js';
 
 const CHANNELS = ['email', 'push', 'sms'] as const;
 

@@ -12,23 +12,23 @@ import {
   SMS_PROVIDER,
   TransientDeliveryError,
   type Notification,
-} from '../../libs/channels/channel';
-import { ChannelsModule } from '../../libs/channels/channels.module';
-import { NotificationRenderer } from '../../libs/channels/notification-renderer';
-import { LogEmailProvider, LogPushProvider, LogSmsProvider } from '../../libs/channels/providers/log.providers';
-import { SendgridEmailProvider } from '../../libs/channels/providers/sendgrid-email.provider';
-import { TwilioSmsProvider } from '../../libs/channels/providers/twilio-sms.provider';
-import { WebPushProvider } from '../../libs/channels/providers/web-push.provider';
-import { APP_CONFIG, loadConfig, type AppConfig } from '../../libs/config/app-config';
+} from '../../libs/channels/channel.js';
+import { ChannelsModule } from '../../libs/channels/channels.module.js';
+import { NotificationRenderer } from '../../libs/channels/notification-renderer.js';
+import { LogEmailProvider, LogPushProvider, LogSmsProvider } from '../../libs/channels/providers/log.providers.js';
+import { SendgridEmailProvider } from '../../libs/channels/providers/sendgrid-email.provider.js';
+import { TwilioSmsProvider } from '../../libs/channels/providers/twilio-sms.provider.js';
+import { WebPushProvider } from '../../libs/channels/providers/web-push.provider.js';
+import { APP_CONFIG, loadConfig, type AppConfig } from '../../libs/config/app-config.js';
 import {
   PUSH_FAKE_CA_CERT,
   PushServiceFake,
   createPushSubscription,
   generateVapidKeys,
   pushFakeAgent,
-} from '../fakes/push-service-fake';
-import { SendgridFake } from '../fakes/sendgrid-fake';
-import { TwilioFake } from '../fakes/twilio-fake';
+} from '../fakes/push-service-fake.js';
+import { SendgridFake } from '../fakes/sendgrid-fake.js';
+import { TwilioFake } from '../fakes/twilio-fake.js';
 
 const notification: Notification = {
   subject: 'Lab results are ready',

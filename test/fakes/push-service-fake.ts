@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import webpush from 'web-push';
-import { LoopbackFake, type FakeReply } from './loopback-fake';
+import { LoopbackFake, type FakeReply } from './loopback-fake.js';
 
 /** Finds test/fakes/tls from either the sources or the compiled copy in dist/ (which has no .pem files). */
 function findTlsDir(): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { LoopbackFake, type FakeReply } from './loopback-fake';
+import { LoopbackFake, type FakeReply } from './loopback-fake.js';
 
 /** One POST .../Messages.json as the fake understood it. */
 export interface ReceivedTwilioMessage {

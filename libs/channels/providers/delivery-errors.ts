@@ -1,8 +1,12 @@
-import { PermanentDeliveryError, TransientDeliveryError } from '../channel';
+import { PermanentDeliveryError, TransientDeliveryError } from '../channel.js';
 
-/** 429 asks us to slow down and 5xx is the provider's own trouble: both are worth retrying. */
+/**
+ * 429 asks us to slow down and 5xx is the provider's own trouble: both are worth retrying. So is 401:
+ * a rejected credential is our misconfiguration, not the recipient's, and messages should go out once
+ * an operator fixes the key rather than fail for good.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 401 || status === 429 || status >= 500;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EmailProvider, EmailRecipient, Notification, PushProvider, PushTarget, SendResult, SmsProvider } from '../channel';
+import type { EmailProvider, EmailRecipient, Notification, PushProvider, PushTarget, SendResult, SmsProvider } from '../channel.js';
 
 /**
  * Development stand-ins: they only note that a delivery happened. Never log the recipient or the

@@ -2,9 +2,9 @@ import * as sendgridClientModule from '@sendgrid/client';
 import type sendgridClientSingleton from '@sendgrid/client';
 import * as sendgridMailModule from '@sendgrid/mail';
 import type sendgridMailSingleton from '@sendgrid/mail';
-import type { AppConfig } from '../../config/app-config';
-import { TransientDeliveryError, type EmailProvider, type EmailRecipient, type Notification, type SendResult } from '../channel';
-import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors';
+import type { AppConfig } from '../../config/app-config.js';
+import { TransientDeliveryError, type EmailProvider, type EmailRecipient, type Notification, type SendResult } from '../channel.js';
+import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors.js';
 
 // @sendgrid 8.1.6 typings declare the `Client` and `MailService` classes as named exports beside
 // `export =`, which TypeScript 7 rejects (TS2595). The runtime does export them, so retype them here.

@@ -1,7 +1,7 @@
 import twilio from 'twilio';
-import type { AppConfig } from '../../config/app-config';
-import { TransientDeliveryError, type Notification, type SendResult, type SmsProvider } from '../channel';
-import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors';
+import type { AppConfig } from '../../config/app-config.js';
+import { TransientDeliveryError, type Notification, type SendResult, type SmsProvider } from '../channel.js';
+import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 

@@ -1,6 +1,6 @@
 import type { Agent } from 'node:https';
 import webpush, { WebPushError } from 'web-push';
-import type { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '../../config/app-config.js';
 import {
   PushSubscriptionGoneError,
   TransientDeliveryError,
@@ -8,8 +8,8 @@ import {
   type PushProvider,
   type PushTarget,
   type SendResult,
-} from '../channel';
-import { deliveryErrorForStatus, isNetworkError } from './delivery-errors';
+} from '../channel.js';
+import { deliveryErrorForStatus, isNetworkError } from './delivery-errors.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 /** How long the push service may hold the message for an offline device before dropping it. */

@@ -1,0 +1,134 @@
+import { Client, Connection } from '@temporalio/client';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { migrate } from '../../libs/database/migrate.js';
+import { REPO_ROOT, TEMPORAL_CLI } from './paths.js';
+import { freePort, ManagedProcess, waitFor } from './processes.js';
+
+const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789';
+
+/** A Temporal dev server of its own, on free ports, its state in a temporary file so it survives a restart. */
+export class TemporalDevServer {
+  readonly stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-temporal-'));
+  process!: ManagedProcess;
+  address!: string;
+
+  async start(): Promise<this> {
+    if (!this.address) this.address = `127.0.0.1:${await freePort()}`;
+    const [ip, port] = this.address.split(':');
+    this.process = new ManagedProcess('temporal', TEMPORAL_CLI, [
+      'server', 'start-dev', '--headless', '--ip', ip, '--port', port, '--log-level', 'error',
+      '--db-filename', path.join(this.stateDir, 'temporal.db'),
+      '--search-attribute', 'TidingsOrganizationId=Keyword',
+      '--search-attribute', 'TidingsRecipientId=Keyword',
+      '--search-attribute', 'TidingsMessageId=Keyword',
+    ], process.env).start();
+    await waitFor('the Temporal dev server', async () => {
+      const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    }, 60_000);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+export interface PlatformOptions {
+  env?: Record<string, string>;
+}
+
+/**
+ * The whole platform as users run it: a fresh PostgreSQL database, a Temporal dev server, and the API
+ * and worker as separate processes started from the built code.
+ */
+export class Platform {
+  readonly databaseName = `tidings_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  readonly databaseUrl = ADMIN_DATABASE_URL.replace(/\/[^/]*$/, `/${this.databaseName}`);
+  readonly temporal = new TemporalDevServer();
+  api!: ManagedProcess;
+  worker!: ManagedProcess;
+  baseUrl!: string;
+  taskQueue = `tidings-test-${process.pid}`;
+  client!: Client;
+
+  constructor(private readonly options: PlatformOptions = {}) {}
+
+  async start(): Promise<this> {
+    await adminQuery(`create database "${this.databaseName}"`);
+    await migrate(this.databaseUrl);
+    await this.temporal.start();
+    const port = await freePort();
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      NODE_ENV: 'test',
+      PORT: String(port),
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: this.temporal.address,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      TIDINGS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+      JWT_SECRET: 'test-jwt-secret-0123456789abcdef',
+      TIDINGS_APP_URL: 'https://app.tidings.test',
+      ...this.options.env,
+    };
+    this.api = new ManagedProcess('api', process.execPath, [path.join(REPO_ROOT, 'dist/apps/api/main.js')], env).start();
+    this.worker = new ManagedProcess('worker', process.execPath, [path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env);
+    await this.startWorker();
+    await waitFor('the API to be healthy', async () => (await fetch(`${this.baseUrl}/health`)).status === 200, 60_000).catch((error) => {
+      throw new Error(`${error.message}\n--- api output ---\n${this.api.output}`);
+    });
+    this.client = new Client({ connection: await Connection.connect({ address: this.temporal.address }) });
+    return this;
+  }
+
+  async startWorker(): Promise<void> {
+    this.worker.start();
+    await waitFor('the worker to poll', async () => this.worker.output.includes('state: \'RUNNING\'') || this.worker.output.includes('polling task queue'), 60_000).catch((error) => {
+      throw new Error(`${error.message}\n--- worker output ---\n${this.worker.output}`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.connection.close().catch(() => undefined);
+    await Promise.all([this.api?.stop(), this.worker?.stop()]);
+    await this.temporal.destroy();
+    await adminQuery(`drop database if exists "${this.databaseName}" with (force)`).catch(() => undefined);
+  }
+
+  /** Direct reads of the database, for what the API does not show (audit records, raw rows). */
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new PgClient({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new PgClient({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,225 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import type { MessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
+import type { Channel } from '../../libs/channels/channel.js';
+import {
+  cancelSignal,
+  readSignal,
+  rescheduleSignal,
+  scheduledMessage,
+  ScheduledMessageInput,
+  stateQuery,
+} from '../../workflows/scheduled-message.js';
+import { TEMPORAL_TEST_SERVER, WORKFLOWS_PATH } from '../support/paths.js';
+
+const DAY = 24 * 3600_000;
+
+/**
+ * The workflow on Temporal's time-skipping test server: days pass in milliseconds. The activities here
+ * stand in for the database and providers and record what the workflow asked of them and when
+ * (in workflow time); the end-to-end suites run the real activities.
+ */
+class Ledger {
+  events: Array<{ at: number; what: string }> = [];
+  status: 'scheduled' | 'delivered' | 'cancelled' | 'dismissed' | 'failed' = 'scheduled';
+  deliverAt = 0;
+  dismissAt: number | null = null;
+  channels: Channel[] = ['message_center', 'email'];
+  failuresBeforeSuccess: Partial<Record<Channel, number>> = {};
+  permanentlyFailing = new Set<Channel>();
+  attempts: Partial<Record<Channel, number>> = {};
+  failures: Array<{ channel: Channel; reason: string }> = [];
+  constructor(private readonly env: TestWorkflowEnvironment) {}
+
+  now() {
+    return this.env.currentTimeMs();
+  }
+
+  activities(): MessageDeliveryActivities {
+    const deliver = (channel: Channel) => async () => {
+      this.attempts[channel] = (this.attempts[channel] ?? 0) + 1;
+      if (this.permanentlyFailing.has(channel)) {
+        throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: 'invalid address', nonRetryable: true });
+      }
+      if ((this.failuresBeforeSuccess[channel] ?? 0) >= this.attempts[channel]!) throw new Error('provider answered 503');
+      this.events.push({ at: await this.now(), what: `sent:${channel}` });
+      return 'sent' as const;
+    };
+    return {
+      claimDelivery: async () => {
+        const now = await this.now();
+        if (this.status !== 'scheduled') return { outcome: 'gone' as const };
+        if (this.deliverAt > now + 50) return { outcome: 'not_due' as const, deliverAt: new Date(this.deliverAt).toISOString() };
+        this.status = 'delivered';
+        this.events.push({ at: now, what: 'claimed' });
+        return { outcome: 'claimed' as const, channels: this.channels, dismissAt: this.dismissAt ? new Date(this.dismissAt).toISOString() : null };
+      },
+      deliverToMessageCenter: deliver('message_center'),
+      sendEmail: deliver('email'),
+      sendSms: deliver('sms'),
+      sendPush: deliver('push'),
+      recordChannelFailure: async (_id: string, channel: Channel, reason: string) => void this.failures.push({ channel, reason }),
+      finishDelivery: async () => (this.failures.length === this.channels.length ? 'failed' : 'delivered'),
+      dismissMessage: async () => {
+        this.status = 'dismissed';
+        this.events.push({ at: await this.now(), what: 'dismissed' });
+        return { outcome: 'dismissed' as const };
+      },
+    } as unknown as MessageDeliveryActivities;
+  }
+}
+
+describe('scheduledMessage workflow (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  let counter = 0;
+  async function run(ledger: Ledger, input: Partial<ScheduledMessageInput>, during?: (handle: WorkflowHandle<typeof scheduledMessage>) => Promise<void>) {
+    const taskQueue = `wf-test-${++counter}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: ledger.activities(),
+    });
+    const start = () =>
+      env.client.workflow.start(scheduledMessage, {
+        taskQueue,
+        workflowId: `message-test-${counter}`,
+        args: [{ messageId: `m-${counter}`, deliverAt: new Date(ledger.deliverAt).toISOString(), dismissAt: ledger.dismissAt ? new Date(ledger.dismissAt).toISOString() : null, ...input }],
+      });
+    return worker.runUntil(async () => {
+      const handle = await start();
+      if (during) await during(handle);
+      return handle.result();
+    });
+  }
+
+  test('sleeps three days, delivers every channel at the delivery time, and dismisses thirty days later', async () => {
+    const ledger = new Ledger(env);
+    const t0 = await env.currentTimeMs();
+    ledger.deliverAt = t0 + 3 * DAY;
+    ledger.dismissAt = ledger.deliverAt + 30 * DAY;
+
+    const final = await run(ledger, {});
+
+    expect(final.outcome).toBe('dismissed');
+    const claimed = ledger.events.find((e) => e.what === 'claimed')!;
+    expect(claimed.at).toBeGreaterThanOrEqual(ledger.deliverAt);
+    expect(claimed.at - ledger.deliverAt).toBeLessThan(1000);
+    expect(ledger.events.map((e) => e.what).sort()).toEqual(['claimed', 'dismissed', 'sent:email', 'sent:message_center']);
+    const dismissed = ledger.events.find((e) => e.what === 'dismissed')!;
+    expect(dismissed.at).toBeGreaterThanOrEqual(ledger.dismissAt);
+    expect(dismissed.at - ledger.dismissAt).toBeLessThan(1000);
+  }, 60_000);
+
+  test('a cancel before the delivery time ends it without delivering anything', async () => {
+    const ledger = new Ledger(env);
+    ledger.deliverAt = (await env.currentTimeMs()) + 2 * DAY;
+
+    const final = await run(ledger, {}, async (handle) => {
+      await env.sleep('1 day');
+      ledger.status = 'cancelled';
+      await handle.signal(cancelSignal);
+    });
+
+    expect(final.outcome).toBe('cancelled');
+    expect(ledger.events).toEqual([]);
+  }, 60_000);
+
+  test('a reschedule moves the delivery to the new time', async () => {
+    const ledger = new Ledger(env);
+    const t0 = await env.currentTimeMs();
+    ledger.deliverAt = t0 + 2 * DAY;
+    ledger.channels = ['email'];
+    const movedTo = t0 + 5 * DAY;
+
+    const final = await run(ledger, {}, async (handle) => {
+      await env.sleep('1 day');
+      ledger.deliverAt = movedTo;
+      await handle.signal(rescheduleSignal, { deliverAt: new Date(movedTo).toISOString() });
+      expect((await handle.query(stateQuery)).deliverAt).toBe(new Date(movedTo).toISOString());
+    });
+
+    expect(final.outcome).toBe('delivered');
+    const sent = ledger.events.find((e) => e.what === 'sent:email')!;
+    expect(sent.at).toBeGreaterThanOrEqual(movedTo);
+    expect(sent.at - movedTo).toBeLessThan(1000);
+  }, 60_000);
+
+  test('a channel failing twice is retried with backoff and then succeeds, without holding back the others', async () => {
+    const ledger = new Ledger(env);
+    ledger.deliverAt = await env.currentTimeMs();
+    ledger.channels = ['sms', 'email'];
+    ledger.failuresBeforeSuccess = { sms: 2 };
+
+    const final = await run(ledger, {});
+
+    expect(final.outcome).toBe('delivered');
+    expect(final.channels).toEqual({ sms: 'sent', email: 'sent' });
+    expect(ledger.attempts).toEqual({ sms: 3, email: 1 });
+    const email = ledger.events.find((e) => e.what === 'sent:email')!;
+    const sms = ledger.events.find((e) => e.what === 'sent:sms')!;
+    // 2 s then 4 s of backoff before the third attempt.
+    expect(sms.at - email.at).toBeGreaterThanOrEqual(6000);
+    expect(ledger.failures).toEqual([]);
+  }, 60_000);
+
+  test('a permanent refusal fails that channel at once with its reason; the other channels still go out', async () => {
+    const ledger = new Ledger(env);
+    ledger.deliverAt = await env.currentTimeMs();
+    ledger.channels = ['message_center', 'email'];
+    ledger.permanentlyFailing.add('email');
+
+    const final = await run(ledger, {}, async (handle) => {
+      // The message stays in the message center until read (it has no dismiss time).
+      for (let i = 0; i < 50 && (await handle.query(stateQuery)).phase !== 'in_message_center'; i++) await env.sleep('1 second');
+      await handle.signal(readSignal, { readAt: new Date().toISOString() });
+    });
+
+    expect(ledger.attempts.email).toBe(1);
+    expect(ledger.failures).toEqual([{ channel: 'email', reason: 'invalid address' }]);
+    expect(final.channels).toEqual({ message_center: 'sent', email: 'failed' });
+    expect(final.outcome).toBe('delivered');
+  }, 60_000);
+
+  test('every channel failing for good makes the message failed', async () => {
+    const ledger = new Ledger(env);
+    ledger.deliverAt = await env.currentTimeMs();
+    ledger.channels = ['sms'];
+    ledger.permanentlyFailing.add('sms');
+
+    const final = await run(ledger, {});
+
+    expect(final.outcome).toBe('failed');
+  }, 60_000);
+
+  test('the read signal is recorded, and with no dismiss time the message’s life ends once read', async () => {
+    const ledger = new Ledger(env);
+    ledger.deliverAt = (await env.currentTimeMs()) + DAY;
+    ledger.channels = ['message_center'];
+    const readAt = new Date(ledger.deliverAt + 2 * DAY).toISOString();
+
+    const final = await run(ledger, {}, async (handle) => {
+      await env.sleep('2 days');
+      expect((await handle.query(stateQuery)).phase).toBe('in_message_center');
+      expect((await handle.query(stateQuery)).readAt).toBeNull();
+      await handle.signal(readSignal, { readAt });
+    });
+
+    expect(final.readAt).toBe(readAt);
+    expect(final.outcome).toBe('delivered');
+  }, 60_000);
+});
