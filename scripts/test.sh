@@ -14,8 +14,9 @@ results=.data/jest-results.json
 rm -f "$results"
 
 status=0
+# `--` keeps npm from taking jest's --json for its own option.
 NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" \
-  npx --no jest --runInBand --json --outputFile="$results" "$@" || status=$?
+  npx --no -- jest --runInBand --json --outputFile="$results" "$@" || status=$?
 
 # One plain closing line that any CI can read.
 if [[ -s "$results" ]]; then

@@ -6,7 +6,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 @Injectable()
 export class TemporalClient extends Client implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const connection = Connection.lazy({ address: config.temporal.address });
+    // Reconnect within seconds after a Temporal restart instead of gRPC's default backoff of up to two minutes.
+    const connection = Connection.lazy({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 3000 } });
     super({ connection, namespace: config.temporal.namespace });
     this.nativeConnection = connection;
     this.workflowTaskQueue = config.temporal.taskQueue;

@@ -1,4 +1,5 @@
 import { Api, createOrganization, eventually, secondsFromNow, sleep, TestOrganization } from '../support/api.js';
+import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
 import { createPushSubscription, generateVapidKeys, PUSH_FAKE_CA_CERT, PushServiceFake } from '../fakes/push-service-fake.js';
 import { SendgridFake } from '../fakes/sendgrid-fake.js';
@@ -113,6 +114,7 @@ describe('scheduled messages (end to end)', () => {
     expect(mail.text).toContain(`https://app.tidings.test/messages/${id}`);
     expect(sms.body).toContain('https://app.tidings.test/messages/');
     expect(JSON.parse(pushed).url).toBe(`https://app.tidings.test/messages/${id}`);
+    await recordHistory(platform.temporal.address, scheduled.body.workflowId, 'all-channels-awaiting-read');
   });
 
   test('reading records a receipt the sender sees, clears the unread marker, and is audited', async () => {
@@ -134,6 +136,8 @@ describe('scheduled messages (end to end)', () => {
       { action: 'message.scheduled', actor_id: expect.any(String) },
       { action: 'message.read', actor_id: member.id },
     ]);
+    await eventually(async () => expect((await platform.client.workflow.getHandle(seen.workflowId).describe()).status.name).toBe('COMPLETED'));
+    await recordHistory(platform.temporal.address, seen.workflowId, 'read-without-dismiss-time');
   });
 
   test('at its dismiss time a message leaves the message center', async () => {
@@ -146,6 +150,7 @@ describe('scheduled messages (end to end)', () => {
     const message = (await staff.get(`/v1/messages/${id}`)).body;
     expect(message.status).toBe('dismissed');
     expect(Date.parse(message.dismissedAt)).toBeGreaterThanOrEqual(Date.parse(dismissAt));
+    await recordHistory(platform.temporal.address, message.workflowId, 'dismissed-at-dismiss-time');
   });
 
   test('the recipient can remove a message from their message center', async () => {
@@ -156,6 +161,7 @@ describe('scheduled messages (end to end)', () => {
     expect((await inbox()).map((m) => m.id)).not.toContain(id);
     expect((await staff.get(`/v1/messages/${id}`)).body.status).toBe('dismissed');
     expect((await member.api.post(`/v1/me/messages/${id}/read`)).status).toBe(404);
+    await recordHistory(platform.temporal.address, `message-${id}`, 'removed-by-recipient');
   });
 
   test('a message cancelled before its time is never delivered; cancelling after delivery is a conflict', async () => {
@@ -177,6 +183,7 @@ describe('scheduled messages (end to end)', () => {
 
     const audit = await platform.query<{ action: string }>(`select action from audit_event where subject_id = $1 order by created_at`, [id]);
     expect(audit.map((a) => a.action)).toEqual(['message.scheduled', 'message.cancelled']);
+    await recordHistory(platform.temporal.address, `message-${id}`, 'cancelled-before-delivery');
   });
 
   test('moving the delivery time later delivers at the new time, not the old one; after delivery it is a conflict', async () => {
@@ -199,6 +206,7 @@ describe('scheduled messages (end to end)', () => {
     expect(tooLate.status).toBe(409);
     // The dismiss time can still move after delivery.
     expect((await staff.patch(`/v1/messages/${id}`, { dismissAt: secondsFromNow(3600) })).status).toBe(200);
+    await recordHistory(platform.temporal.address, delivered.workflowId, 'rescheduled-then-dismiss-moved');
   });
 
   test('a provider outage is retried until it recovers; a permanent refusal fails that channel at once and the rest still go out', async () => {
@@ -226,6 +234,8 @@ describe('scheduled messages (end to end)', () => {
     expect(sms.lastError).not.toContain('5551230001');
     expect(message.deliveries.find((d: any) => d.channel === 'message_center').status).toBe('sent');
     expect(message.status).toBe('delivered');
+    await recordHistory(platform.temporal.address, `message-${retried}`, 'email-retried-after-outage');
+    await recordHistory(platform.temporal.address, `message-${refused}`, 'sms-refused-for-good');
   });
 
   test('a channel the recipient cannot receive is skipped, and an expired push subscription is forgotten', async () => {
