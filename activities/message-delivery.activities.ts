@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { PermanentDeliveryError, type Channel } from '../libs/channels/channel.js';
+import { PermanentDeliveryError, type Channel, type ProviderChannel } from '../libs/channels/channel.js';
 import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
@@ -10,7 +10,7 @@ export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<
  * failure so Temporal stops retrying that channel at once.
  */
 export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
-  const deliver = (channel: Channel) => (messageId: string) =>
+  const deliver = (channel: ProviderChannel) => (messageId: string) =>
     inUnitOfWork(async (service) => {
       try {
         return await service.deliver(messageId, channel);
@@ -24,7 +24,6 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
 
   return {
     claimDelivery: (messageId: string) => inUnitOfWork((service) => service.claim(messageId)),
-    deliverToMessageCenter: deliver('message_center'),
     sendEmail: deliver('email'),
     sendSms: deliver('sms'),
     sendPush: deliver('push'),

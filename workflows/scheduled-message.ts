@@ -4,10 +4,11 @@ import {
   defineQuery,
   defineSignal,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { MessageDeliveryActivities } from '../activities/message-delivery.activities.js';
-import type { Channel } from '../libs/channels/channel.js';
+import { isProviderChannel, type Channel, type ProviderChannel } from '../libs/channels/channel.js';
 
 export interface ScheduledMessageInput {
   messageId: string;
@@ -32,13 +33,14 @@ export const stateQuery = defineQuery<ScheduledMessageState>('state');
 
 export const workflowIdForMessage = (messageId: string) => `message-${messageId}`;
 
-const { claimDelivery, finishDelivery, recordChannelFailure, dismissMessage } = proxyActivities<MessageDeliveryActivities>({
+/** Database steps run as local activities: in the worker, without a round trip through the server queue. */
+const { claimDelivery, finishDelivery, recordChannelFailure, dismissMessage } = proxyLocalActivities<MessageDeliveryActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 /** Provider channels retry on their own with backoff: a 429 or 5xx waits and tries again for up to a day. */
-const channelActivities = proxyActivities<MessageDeliveryActivities>({
+const providers = proxyActivities<MessageDeliveryActivities>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
   retry: {
@@ -49,11 +51,10 @@ const channelActivities = proxyActivities<MessageDeliveryActivities>({
   },
 });
 
-const deliverOn: Record<Channel, (messageId: string) => Promise<'sent' | 'skipped'>> = {
-  message_center: channelActivities.deliverToMessageCenter,
-  push: channelActivities.sendPush,
-  email: channelActivities.sendEmail,
-  sms: channelActivities.sendSms,
+const sendOn: Record<ProviderChannel, (messageId: string) => Promise<'sent' | 'skipped'>> = {
+  push: providers.sendPush,
+  email: providers.sendEmail,
+  sms: providers.sendSms,
 };
 
 /**
@@ -109,11 +110,14 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     }
   }
 
-  // 2. Deliver on every channel at once; each retries on its own and one failing stops none of the others.
+  // 2. The claim put it in the message center; every provider channel now goes out at once, each
+  //    retrying on its own, and one failing holds back none of the others.
+  if (channels.includes('message_center')) state.channels.message_center = 'sent';
+  const providerChannels = channels.filter(isProviderChannel);
   await Promise.all(
-    channels.map(async (channel) => {
+    providerChannels.map(async (channel) => {
       try {
-        state.channels[channel] = await deliverOn[channel](input.messageId);
+        state.channels[channel] = await sendOn[channel](input.messageId);
       } catch (error) {
         state.channels[channel] = 'failed';
         const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
@@ -121,7 +125,8 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
       }
     }),
   );
-  const outcome = await finishDelivery(input.messageId);
+  // Only a provider can fail: a message-center-only message is delivered once claimed.
+  const outcome = providerChannels.length > 0 ? await finishDelivery(input.messageId) : 'delivered';
   if (outcome === 'failed' || state.channels.message_center !== 'sent') return end(outcome);
 
   // 3. Keep it in the message center until the dismiss time or the recipient removes it.

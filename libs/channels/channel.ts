@@ -2,6 +2,10 @@
 export const CHANNELS = ['message_center', 'push', 'email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** The channels an outside provider delivers; the message center is the platform's own. */
+export type ProviderChannel = Exclude<Channel, 'message_center'>;
+export const isProviderChannel = (channel: Channel): channel is ProviderChannel => channel !== 'message_center';
+
 /** A rendered notification, ready for a provider. In privacy mode it carries no message content. */
 export interface Notification {
   subject: string;

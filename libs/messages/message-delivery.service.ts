@@ -6,6 +6,7 @@ import {
   EMAIL_PROVIDER,
   EmailProvider,
   PermanentDeliveryError,
+  ProviderChannel,
   PUSH_PROVIDER,
   PushProvider,
   PushSubscriptionGoneError,
@@ -45,12 +46,23 @@ export class MessageDeliveryService {
     @Inject(PUSH_PROVIDER) private readonly push: PushProvider,
   ) {}
 
-  /** Moves a due message from scheduled to delivered, unless it was cancelled or moved later meanwhile. */
+  /**
+   * Moves a due message from scheduled to delivered and, in the same statement, puts it in the recipient's
+   * message center: the one step between the delivery time and the user seeing it. Loses to a cancel or a
+   * move to a later time that reached the database first.
+   */
   async claim(messageId: string): Promise<ClaimResult> {
     const rows: Array<Pick<Message, 'channels'> & { dismiss_at: Date | null }> = await this.em.getConnection().execute(
-      `update message set status = 'delivered', delivered_at = now()
-        where id = ? and status = 'scheduled' and deliver_at <= now() + interval '50 milliseconds'
-        returning channels, dismiss_at`,
+      `with claimed as (
+         update message set status = 'delivered', delivered_at = now()
+          where id = ? and status = 'scheduled' and deliver_at <= now() + interval '50 milliseconds'
+          returning id, channels, dismiss_at
+       ), in_message_center as (
+         update message_delivery set status = 'sent', sent_at = now(), attempts = attempts + 1
+           from claimed where message_delivery.message_id = claimed.id
+            and message_delivery.channel = 'message_center' and message_delivery.status = 'pending'
+       )
+       select channels, dismiss_at from claimed`,
       [messageId],
     );
     if (rows.length === 1) {
@@ -59,11 +71,12 @@ export class MessageDeliveryService {
     const message = await this.em.findOne(Message, messageId, { fields: ['status', 'deliverAt', 'channels', 'dismissAt'] });
     if (!message || message.status === 'cancelled') return { outcome: 'gone' };
     if (message.status === 'scheduled') return { outcome: 'not_due', deliverAt: message.deliverAt.toISOString() };
-    // Claimed by an earlier attempt of this activity whose answer was lost: carry on delivering.
+    // Claimed by an earlier attempt whose answer was lost: carry on delivering.
     return { outcome: 'claimed', channels: message.channels, dismissAt: message.dismissAt?.toISOString() ?? null };
   }
 
-  async deliver(messageId: string, channel: Channel): Promise<ChannelOutcome> {
+  /** Sends on one provider channel (email, SMS, push); the message center is filled by claim(). */
+  async deliver(messageId: string, channel: ProviderChannel): Promise<ChannelOutcome> {
     const delivery = await this.em.findOneOrFail(
       MessageDelivery,
       { message: messageId, channel },
@@ -126,11 +139,10 @@ export class MessageDeliveryService {
   }
 
   private async sendOn(
-    channel: Channel,
+    channel: ProviderChannel,
     message: Message,
   ): Promise<{ status: 'sent'; providerMessageId?: string } | { status: 'skipped'; reason: string }> {
     const recipient = message.recipient;
-    if (channel === 'message_center') return { status: 'sent' };
     const notification = this.renderer.render({
       mode: message.organization.notificationMode,
       channel,

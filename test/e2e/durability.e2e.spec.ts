@@ -9,7 +9,7 @@ describe('durability (end to end)', () => {
   let member: { id: string; api: Api };
 
   beforeAll(async () => {
-    platform = await new Platform().start();
+    platform = await new Platform({ persistentTemporal: true }).start();
     org = await createOrganization(platform.baseUrl);
     member = await org.addUser('member');
   }, 120_000);

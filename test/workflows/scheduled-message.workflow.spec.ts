@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { MessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
-import type { Channel } from '../../libs/channels/channel.js';
+import type { Channel, ProviderChannel } from '../../libs/channels/channel.js';
 import {
   cancelSignal,
   readSignal,
@@ -27,9 +27,9 @@ class Ledger {
   deliverAt = 0;
   dismissAt: number | null = null;
   channels: Channel[] = ['message_center', 'email'];
-  failuresBeforeSuccess: Partial<Record<Channel, number>> = {};
-  permanentlyFailing = new Set<Channel>();
-  attempts: Partial<Record<Channel, number>> = {};
+  failuresBeforeSuccess: Partial<Record<ProviderChannel, number>> = {};
+  permanentlyFailing = new Set<ProviderChannel>();
+  attempts: Partial<Record<ProviderChannel, number>> = {};
   failures: Array<{ channel: Channel; reason: string }> = [];
   constructor(private readonly env: TestWorkflowEnvironment) {}
 
@@ -38,7 +38,7 @@ class Ledger {
   }
 
   activities(): MessageDeliveryActivities {
-    const deliver = (channel: Channel) => async () => {
+    const deliver = (channel: ProviderChannel) => async () => {
       this.attempts[channel] = (this.attempts[channel] ?? 0) + 1;
       if (this.permanentlyFailing.has(channel)) {
         throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: 'invalid address', nonRetryable: true });
@@ -54,9 +54,9 @@ class Ledger {
         if (this.deliverAt > now + 50) return { outcome: 'not_due' as const, deliverAt: new Date(this.deliverAt).toISOString() };
         this.status = 'delivered';
         this.events.push({ at: now, what: 'claimed' });
+        if (this.channels.includes('message_center')) this.events.push({ at: now, what: 'sent:message_center' });
         return { outcome: 'claimed' as const, channels: this.channels, dismissAt: this.dismissAt ? new Date(this.dismissAt).toISOString() : null };
       },
-      deliverToMessageCenter: deliver('message_center'),
       sendEmail: deliver('email'),
       sendSms: deliver('sms'),
       sendPush: deliver('push'),
