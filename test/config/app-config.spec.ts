@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from '../../libs/config/app-config.js';
+
+describe('configuration', () => {
+  test('a fresh machine needs no settings: log providers, a local database and Temporal', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/tidings',
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tidings' },
+      email: { provider: 'log' },
+      sms: { provider: 'log' },
+      push: { provider: 'log' },
+    });
+  });
+
+  test('every bad value is reported at once, each with its reason', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ PORT: 'eighty', EMAIL_PROVIDER: 'sendgrid', SMS_PROVIDER: 'carrier-pigeon', PUSH_PROVIDER: 'webpush', VAPID_SUBJECT: 'ops@example.org', DATABASE_URL: 'not a url' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toEqual(
+      expect.arrayContaining([
+        'PORT must be an integer from 0 to 65535 (got "eighty")',
+        'SMS_PROVIDER must be one of log, twilio (got "carrier-pigeon")',
+        'SENDGRID_API_KEY is required when EMAIL_PROVIDER=sendgrid',
+        'VAPID_PUBLIC_KEY is required when PUSH_PROVIDER=webpush',
+        'VAPID_SUBJECT must be a mailto: or https: URL',
+        'DATABASE_URL must be a URL (got "not a url")',
+      ]),
+    );
+  });
+
+  test('production refuses to start with the development secrets', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TIDINGS_BOOTSTRAP_TOKEN is required in production[\s\S]*JWT_SECRET is required in production/);
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow('JWT_SECRET must be at least 16 characters long');
+  });
+});
