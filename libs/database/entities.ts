@@ -5,6 +5,13 @@ import { Message } from '../messages/message.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
 import { User } from '../users/user.entity.js';
+import { CannedResponse } from '../canned-responses/canned-response.entity.js';
+import { ClientAccountAccess } from '../client-accounts/client-account-access.entity.js';
+import { ClientAccount } from '../client-accounts/client-account.entity.js';
+import { ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient } from '../organizations/organization-settings.entity.js';
+import { TeamMember } from '../teams/team-member.entity.js';
+import { Team } from '../teams/team.entity.js';
+import { Attachment } from '../attachments/attachment.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */
-export const ENTITIES = [Organization, User, Message, MessageDelivery, PushSubscription, AuditEvent, LoginAttempt];
+export const ENTITIES = [Organization, User, Message, MessageDelivery, PushSubscription, AuditEvent, LoginAttempt, Team, TeamMember, ClientAccount, ClientAccountAccess, CannedResponse, ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient, Attachment];

@@ -11,7 +11,8 @@ export function ormConfig(databaseUrl: string, options: { poolMax?: number } = {
     entities: ENTITIES,
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
-    migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true },
+    // No snapshot files: the migrations list is the schema's history.
+    migrations: { migrationsList: MIGRATIONS, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: options.poolMax ?? 10 },
     // Queries are never logged: they would carry message content.
     debug: false,

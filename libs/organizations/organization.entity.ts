@@ -1,10 +1,14 @@
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /** What push, email and SMS may say: only that a message waits (privacy) or its title and body (convenience). */
 export const NOTIFICATION_MODES = ['privacy', 'convenience'] as const;
 export type NotificationMode = (typeof NOTIFICATION_MODES)[number];
 
+/** One week, the longest wait before an unread reminder that the settings accept. */
+export const MAX_UNREAD_REMINDER_MINUTES = 7 * 24 * 60;
+
 @Entity({ tableName: 'organization' })
+@Check({ name: 'organization_unread_reminder_minutes_check', expression: `unread_reminder_minutes >= 0 AND unread_reminder_minutes <= ${MAX_UNREAD_REMINDER_MINUTES}` })
 export class Organization {
   @PrimaryKey({ type: 'uuid' })
   id: string = crypto.randomUUID();
@@ -14,6 +18,18 @@ export class Organization {
 
   @Enum({ items: () => NOTIFICATION_MODES, nativeEnumName: undefined, type: 'text' })
   notificationMode: NotificationMode = 'privacy';
+
+  /** Whether a contact (a member) may reopen a closed conversation. */
+  @Property({ type: 'boolean', default: false })
+  allowContactsToReopen: boolean = false;
+
+  /** Contacts may message only their coordinator; the allowed staff and team lists live in organization-settings.entity.ts. */
+  @Property({ type: 'boolean', default: false })
+  contactMessagingRestrictToCoordinator: boolean = false;
+
+  /** Minutes after which an unread message earns a reminder; 0 turns reminders off. */
+  @Property({ type: 'integer', default: 0 })
+  unreadReminderMinutes: number = 0;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

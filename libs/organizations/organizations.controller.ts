@@ -31,7 +31,7 @@ export class OrganizationsController {
   @Roles('admin')
   @Patch('organization/settings')
   updateSettings(@CurrentUser() user: AuthUser, @Body() body: UpdateOrganizationSettingsDto) {
-    return this.organizations.updateSettings(user.organizationId, body);
+    return this.organizations.updateSettings(user, body);
   }
 }
 

@@ -1,12 +1,18 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { fieldError } from '../http/api-error.filter.js';
+import { Team } from '../teams/team.entity.js';
+import { User, type Role } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { CreateOrganizationDto, UpdateOrganizationSettingsDto } from './organization.dto.js';
-import { Organization } from './organization.entity.js';
+import { ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient } from './organization-settings.entity.js';
+import { Organization, type NotificationMode } from './organization.entity.js';
 
 @Injectable()
 export class OrganizationsService {
-  constructor(private readonly em: EntityManager, private readonly users: UsersService) {}
+  constructor(private readonly em: EntityManager, private readonly users: UsersService, private readonly audit: AuditService) {}
 
   /** An organisation is born with its first admin, in one transaction: never one without the other. */
   async create(dto: CreateOrganizationDto) {
@@ -18,16 +24,82 @@ export class OrganizationsService {
     });
   }
 
-  async settings(organizationId: string) {
+  async settings(organizationId: string): Promise<OrganizationSettings> {
     const organization = await this.em.findOne(Organization, organizationId);
     if (!organization) throw new NotFoundException('organization not found');
-    return { notificationMode: organization.notificationMode };
+    const staff = await this.em.find(ContactMessagingStaff, { organization: organizationId }, { orderBy: { createdAt: 'asc', user: 'asc' } });
+    const teams = await this.em.find(ContactMessagingTeam, { organization: organizationId }, { orderBy: { createdAt: 'asc', team: 'asc' } });
+    const readers = await this.em.find(ReadNotificationRecipient, { organization: organizationId }, { orderBy: { createdAt: 'asc', user: 'asc' } });
+    return {
+      notificationMode: organization.notificationMode,
+      allowContactsToReopen: organization.allowContactsToReopen,
+      contactMessaging: {
+        restrictToCoordinator: organization.contactMessagingRestrictToCoordinator,
+        allowedStaffIds: staff.map((row) => row.user.id),
+        allowedTeamIds: teams.map((row) => row.team.id),
+      },
+      readNotificationUserIds: readers.map((row) => row.user.id),
+      unreadReminderMinutes: organization.unreadReminderMinutes,
+    };
   }
 
-  async updateSettings(organizationId: string, dto: UpdateOrganizationSettingsDto) {
-    const organization = await this.em.findOneOrFail(Organization, organizationId);
-    if (dto.notificationMode) organization.notificationMode = dto.notificationMode;
-    await this.em.flush();
-    return { notificationMode: organization.notificationMode };
+  /** Only the settings given change; a list given replaces the old one, keeping when its remaining ids were added. */
+  async updateSettings(caller: AuthUser, dto: UpdateOrganizationSettingsDto): Promise<OrganizationSettings> {
+    const organizationId = caller.organizationId;
+    const given = JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;
+    if (!Object.keys(given).length) return this.settings(organizationId);
+    const { allowedStaffIds, allowedTeamIds, restrictToCoordinator } = dto.contactMessaging ?? {};
+    if (allowedStaffIds) await this.refuseUnknownUsers(organizationId, allowedStaffIds, 'contactMessaging.allowedStaffIds', ['admin', 'staff']);
+    if (allowedTeamIds) await this.refuseUnknownTeams(organizationId, allowedTeamIds, 'contactMessaging.allowedTeamIds');
+    if (dto.readNotificationUserIds) await this.refuseUnknownUsers(organizationId, dto.readNotificationUserIds, 'readNotificationUserIds');
+    await this.em.transactional(async (em) => {
+      const organization = await em.findOneOrFail(Organization, organizationId);
+      if (dto.notificationMode) organization.notificationMode = dto.notificationMode;
+      if (dto.allowContactsToReopen !== undefined) organization.allowContactsToReopen = dto.allowContactsToReopen;
+      if (restrictToCoordinator !== undefined) organization.contactMessagingRestrictToCoordinator = restrictToCoordinator;
+      if (dto.unreadReminderMinutes !== undefined) organization.unreadReminderMinutes = dto.unreadReminderMinutes;
+      await em.flush();
+      if (allowedStaffIds) await replaceList(em, ContactMessagingStaff, 'user', organizationId, allowedStaffIds);
+      if (allowedTeamIds) await replaceList(em, ContactMessagingTeam, 'team', organizationId, allowedTeamIds);
+      if (dto.readNotificationUserIds) await replaceList(em, ReadNotificationRecipient, 'user', organizationId, dto.readNotificationUserIds);
+      await this.audit.record({
+        organizationId,
+        actorId: caller.id,
+        action: 'organization.settings_updated',
+        subjectType: 'organization',
+        subjectId: organizationId,
+        details: given,
+      });
+    });
+    return this.settings(organizationId);
   }
+
+  private async refuseUnknownUsers(organizationId: string, ids: string[], field: string, roles?: Role[]): Promise<void> {
+    const found = await this.em.find(User, { id: { $in: ids }, organization: organizationId, ...(roles ? { role: { $in: roles } } : {}) });
+    const unknown = ids.filter((id) => !found.some((user) => user.id === id));
+    const what = roles ? 'staff or admin users' : 'users';
+    if (unknown.length) throw fieldError(field, `must name only ${what} of your organization; not ${unknown.join(', ')}`, 422);
+  }
+
+  private async refuseUnknownTeams(organizationId: string, ids: string[], field: string): Promise<void> {
+    const found = await this.em.find(Team, { id: { $in: ids }, organization: organizationId });
+    const unknown = ids.filter((id) => !found.some((team) => team.id === id));
+    if (unknown.length) throw fieldError(field, `must name only teams of your organization; not ${unknown.join(', ')}`, 422);
+  }
+}
+
+export interface OrganizationSettings {
+  notificationMode: NotificationMode;
+  allowContactsToReopen: boolean;
+  contactMessaging: { restrictToCoordinator: boolean; allowedStaffIds: string[]; allowedTeamIds: string[] };
+  readNotificationUserIds: string[];
+  unreadReminderMinutes: number;
+}
+
+async function replaceList<T extends object>(em: EntityManager, entity: EntityClass<T>, key: 'user' | 'team', organizationId: string, ids: string[]): Promise<void> {
+  await em.nativeDelete(entity, { organization: organizationId, [key]: { $nin: ids } } as never);
+  if (!ids.length) return;
+  const addedAt = new Date();
+  const rows = ids.map((id) => ({ organization: organizationId, [key]: id, createdAt: addedAt }));
+  await em.createQueryBuilder(entity).insert(rows as never).onConflict().ignore().execute('run');
 }

@@ -1,30 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { ROLES, type Role } from './user.entity.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-export class NewAdminDto {
-  @ApiProperty({ example: 'admin@example.org' })
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(320)
-  email: string;
-
-  @ApiProperty({ example: 'Ada Admin' })
-  @Transform(trim)
-  @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
-  @MaxLength(200)
-  name: string;
-
-  @ApiProperty({ minLength: 12 })
-  @IsString()
-  @MinLength(12, { message: 'password must be at least 12 characters long' })
-  @MaxLength(1024)
-  password: string;
-}
 
 export class CreateUserDto {
   @ApiProperty({ example: 'member@example.org' })
@@ -55,4 +34,20 @@ export class CreateUserDto {
   @MinLength(12, { message: 'password must be at least 12 characters long' })
   @MaxLength(1024)
   password?: string;
+}
+
+/** An organisation's first admin: always able to log in, so the password is required. */
+export class NewAdminDto extends PickType(CreateUserDto, ['email', 'name'] as const) {
+  @ApiProperty({ minLength: 12 })
+  @IsString()
+  @MinLength(12, { message: 'password must be at least 12 characters long' })
+  @MaxLength(1024)
+  password: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: "a member's coordinator: a staff or admin user of your organisation; null removes it" })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsUUID('all', { message: 'coordinatorId must be a UUID or null' })
+  coordinatorId?: string | null;
 }

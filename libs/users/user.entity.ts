@@ -6,6 +6,7 @@ export type Role = (typeof ROLES)[number];
 
 @Entity({ tableName: 'app_user' })
 @Index({ properties: ['organization', 'createdAt'] })
+@Index({ properties: ['coordinator'] })
 export class User {
   @PrimaryKey({ type: 'uuid' })
   id: string = crypto.randomUUID();
@@ -30,6 +31,10 @@ export class User {
   /** Argon2id hash; null for users who cannot log in (e.g. recipients reached only by notifications). */
   @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
   passwordHash: string | null = null;
+
+  /** A member's staff or admin contact person; the service enforces the roles. */
+  @ManyToOne(() => User, { fieldName: 'coordinator_id', nullable: true, deleteRule: 'set null' })
+  coordinator: User | null = null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, Roles } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { uuidParam } from '../http/validation.js';
-import { CreateUserDto } from './user.dto.js';
+import { CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { ROLES } from './user.entity.js';
 import { UsersService } from './users.service.js';
 
@@ -30,5 +30,11 @@ export class UsersController {
   @Get(':id')
   get(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.users.get(caller, id);
+  }
+
+  @Roles('admin')
+  @Patch(':id')
+  update(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: UpdateUserDto) {
+    return this.users.update(caller, id, body);
   }
 }

@@ -1,12 +1,13 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { hashPassword } from '../auth/password.js';
 import { fieldError } from '../http/api-error.filter.js';
-import { CreateUserDto } from './user.dto.js';
+import { CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { User } from './user.entity.js';
 
-export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'phone' | 'createdAt'> & { organizationId: string };
+export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'phone' | 'createdAt'> & { organizationId: string; coordinatorId: string | null };
 
 export const toUserView = (user: User): UserView => ({
   id: user.id,
@@ -15,12 +16,13 @@ export const toUserView = (user: User): UserView => ({
   name: user.name,
   role: user.role,
   phone: user.phone,
+  coordinatorId: user.coordinator?.id ?? null,
   createdAt: user.createdAt,
 });
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
 
   async create(organizationId: string, dto: CreateUserDto): Promise<UserView> {
     const email = dto.email.toLowerCase();
@@ -53,5 +55,32 @@ export class UsersService {
     const user = await this.em.findOne(User, { id, organization: caller.organizationId });
     if (!user || (caller.role === 'member' && user.id !== caller.id)) throw new NotFoundException('user not found');
     return toUserView(user);
+  }
+
+  async update(caller: AuthUser, id: string, dto: UpdateUserDto): Promise<UserView> {
+    const user = await this.em.findOne(User, { id, organization: caller.organizationId });
+    if (!user) throw new NotFoundException('user not found');
+    if (dto.coordinatorId !== undefined && dto.coordinatorId !== (user.coordinator?.id ?? null)) {
+      user.coordinator = dto.coordinatorId === null ? null : await this.coordinatorFor(user, dto.coordinatorId);
+      await this.em.transactional(async (em) => {
+        await em.flush();
+        await this.audit.record({
+          organizationId: caller.organizationId,
+          actorId: caller.id,
+          action: 'user.coordinator_changed',
+          subjectType: 'user',
+          subjectId: user.id,
+          details: { coordinatorId: dto.coordinatorId },
+        });
+      });
+    }
+    return toUserView(user);
+  }
+
+  private async coordinatorFor(user: User, coordinatorId: string): Promise<User> {
+    if (user.role !== 'member') throw fieldError('coordinatorId', 'only members have a coordinator', 422);
+    const coordinator = await this.em.findOne(User, { id: coordinatorId, organization: user.organization.id, role: { $in: ['admin', 'staff'] } });
+    if (!coordinator) throw fieldError('coordinatorId', 'is not a staff or admin user of your organization', 422);
+    return coordinator;
   }
 }

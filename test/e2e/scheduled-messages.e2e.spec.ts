@@ -387,6 +387,21 @@ describe('scheduled messages (end to end)', () => {
     });
   });
 
+  test("an engineer finds a message's workflow by message id, recipient or organisation", async () => {
+    const { body: scheduled } = await schedule({ deliverAt: secondsFromNow(3600) });
+    for (const query of [
+      `TidingsMessageId = "${scheduled.id}"`,
+      `TidingsRecipientId = "${member.id}" AND TidingsMessageId = "${scheduled.id}"`,
+      `TidingsOrganizationId = "${org.id}" AND WorkflowId = "${scheduled.workflowId}"`,
+    ]) {
+      await eventually(async () => {
+        const found = [];
+        for await (const execution of platform.client.workflow.list({ query })) found.push(execution.workflowId);
+        expect(found).toEqual([scheduled.workflowId]);
+      });
+    }
+  });
+
   test('health answers 200 with the database and Temporal up, and the OpenAPI document is served', async () => {
     const health = await new Api(platform.baseUrl).get('/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', database: 'up', temporal: 'up' } });

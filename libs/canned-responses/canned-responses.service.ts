@@ -1,0 +1,94 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { fieldError } from '../http/api-error.filter.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { CreateCannedResponseDto, MAX_CANNED_BODY_BYTES, UpdateCannedResponseDto } from './canned-response.dto.js';
+import { CannedResponse } from './canned-response.entity.js';
+
+@Injectable()
+export class CannedResponsesService {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+
+  async list(organizationId: string) {
+    const responses = await this.em.find(CannedResponse, { organization: organizationId }, { orderBy: { title: 'asc', id: 'asc' }, limit: 1000 });
+    return responses.map(toCannedResponseView);
+  }
+
+  async create(caller: AuthUser, dto: CreateCannedResponseDto) {
+    checkBodySize(dto.body);
+    await this.refuseTakenTitle(caller.organizationId, dto.title);
+    const response = Object.assign(new CannedResponse(), {
+      organization: this.em.getReference(Organization, caller.organizationId),
+      title: dto.title,
+      body: dto.body,
+    });
+    await this.save(caller, response, 'canned_response.created');
+    return toCannedResponseView(response);
+  }
+
+  async update(caller: AuthUser, id: string, dto: UpdateCannedResponseDto) {
+    const response = await this.find(caller.organizationId, id);
+    if (dto.body !== undefined) checkBodySize(dto.body);
+    if (dto.title !== undefined && dto.title !== response.title) await this.refuseTakenTitle(caller.organizationId, dto.title);
+    if (dto.title === undefined && dto.body === undefined) return toCannedResponseView(response);
+    if (dto.title !== undefined) response.title = dto.title;
+    if (dto.body !== undefined) response.body = dto.body;
+    response.updatedAt = new Date();
+    await this.save(caller, response, 'canned_response.updated');
+    return toCannedResponseView(response);
+  }
+
+  async remove(caller: AuthUser, id: string): Promise<void> {
+    const response = await this.find(caller.organizationId, id);
+    await this.em.transactional(async (em) => {
+      await em.nativeDelete(CannedResponse, { id: response.id });
+      await this.audit.record({ ...subject(caller, response), action: 'canned_response.deleted' });
+    });
+  }
+
+  private async save(caller: AuthUser, response: CannedResponse, action: string): Promise<void> {
+    try {
+      await this.em.transactional(async (em) => {
+        em.persist(response);
+        await em.flush();
+        await this.audit.record({ ...subject(caller, response), action });
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw titleTaken();
+      throw error;
+    }
+  }
+
+  private async refuseTakenTitle(organizationId: string, title: string): Promise<void> {
+    if (await this.em.count(CannedResponse, { organization: organizationId, title })) throw titleTaken();
+  }
+
+  private async find(organizationId: string, id: string): Promise<CannedResponse> {
+    const response = await this.em.findOne(CannedResponse, { id, organization: organizationId });
+    if (!response) throw new NotFoundException('canned response not found');
+    return response;
+  }
+}
+
+function checkBodySize(body: string): void {
+  if (Buffer.byteLength(body, 'utf8') > MAX_CANNED_BODY_BYTES) throw fieldError('body', `must be at most ${MAX_CANNED_BODY_BYTES} bytes`, 413);
+}
+
+const titleTaken = () => fieldError('title', 'is already used by another canned response', 409);
+
+const subject = (caller: AuthUser, response: CannedResponse) => ({
+  organizationId: caller.organizationId,
+  actorId: caller.id,
+  subjectType: 'canned_response',
+  subjectId: response.id,
+});
+
+const toCannedResponseView = (response: CannedResponse) => ({
+  id: response.id,
+  title: response.title,
+  body: response.body,
+  createdAt: response.createdAt,
+  updatedAt: response.updatedAt,
+});

@@ -1,0 +1,103 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { fieldError } from '../http/api-error.filter.js';
+import { Organization } from '../organizations/organization.entity.js';
+import { User } from '../users/user.entity.js';
+import { ClientAccountAccess } from './client-account-access.entity.js';
+import { CreateClientAccountDto, GrantClientAccountAccessDto } from './client-account.dto.js';
+import { ClientAccount } from './client-account.entity.js';
+
+/** Only admins see who has access: a member must not learn who else is on the account. */
+export interface ClientAccountView { id: string; name: string; createdAt: Date; userIds?: string[] }
+
+@Injectable()
+export class ClientAccountsService {
+  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+
+  async list(caller: AuthUser): Promise<ClientAccountView[]> {
+    const orderBy = { name: 'asc', id: 'asc' } as const;
+    if (caller.role !== 'admin') {
+      const accounts = await this.em.find(ClientAccount, { organization: caller.organizationId, id: { $in: await this.accountIdsOf(caller.id) } }, { orderBy, limit: 1000 });
+      return accounts.map((account) => toClientAccountView(account));
+    }
+    const accounts = await this.em.find(ClientAccount, { organization: caller.organizationId }, { orderBy, limit: 1000 });
+    const grants = await this.em.find(ClientAccountAccess, { clientAccount: { $in: accounts.map((a) => a.id) } }, { orderBy: { createdAt: 'asc', user: 'asc' } });
+    return accounts.map((account) => toClientAccountView(account, grants.filter((g) => g.clientAccount.id === account.id)));
+  }
+
+  async create(caller: AuthUser, dto: CreateClientAccountDto): Promise<ClientAccountView> {
+    const account = Object.assign(new ClientAccount(), { organization: this.em.getReference(Organization, caller.organizationId), name: dto.name });
+    await this.em.transactional(async (em) => {
+      em.persist(account);
+      await em.flush();
+      await this.audit.record({ ...subject(caller, account), action: 'client_account.created' });
+    });
+    return toClientAccountView(account, []);
+  }
+
+  /** Granting access someone already has changes nothing and answers the same. */
+  async grant(caller: AuthUser, clientAccountId: string, dto: GrantClientAccountAccessDto): Promise<ClientAccountView> {
+    const account = await this.find(caller.organizationId, clientAccountId);
+    const user = await this.em.findOne(User, { id: dto.userId, organization: caller.organizationId });
+    if (!user) throw fieldError('userId', 'is not a user of your organization', 422);
+    await this.em.transactional(async (em) => {
+      const granted = await em
+        .createQueryBuilder(ClientAccountAccess)
+        .insert({ ...new ClientAccountAccess(), clientAccount: account.id, user: user.id })
+        .onConflict(['clientAccount', 'user'])
+        .ignore()
+        .execute('run');
+      if (granted.affectedRows) await this.audit.record({ ...subject(caller, account), action: 'client_account.access_granted', details: { userId: user.id } });
+    });
+    return toClientAccountView(account, await this.em.find(ClientAccountAccess, { clientAccount: account.id }, { orderBy: { createdAt: 'asc', user: 'asc' } }));
+  }
+
+  async revoke(caller: AuthUser, clientAccountId: string, userId: string): Promise<void> {
+    const account = await this.find(caller.organizationId, clientAccountId);
+    await this.em.transactional(async (em) => {
+      const revoked = await em.nativeDelete(ClientAccountAccess, { clientAccount: account.id, user: userId });
+      if (revoked) await this.audit.record({ ...subject(caller, account), action: 'client_account.access_revoked', details: { userId } });
+    });
+  }
+
+  /**
+   * Users granted access to the account, whatever their role. Admins are not included unless granted:
+   * that they see every account is a rule of the listing, for callers to apply as they see fit.
+   * Another organisation's account has no one.
+   */
+  async usersWithAccess(organizationId: string, clientAccountId: string): Promise<Set<string>> {
+    const grants = await this.em.find(ClientAccountAccess, { clientAccount: { id: clientAccountId, organization: organizationId } });
+    return new Set(grants.map((grant) => grant.user.id));
+  }
+
+  /** Whether the user was granted access to the account (see usersWithAccess about admins). */
+  async hasAccess(organizationId: string, clientAccountId: string, userId: string): Promise<boolean> {
+    return (await this.em.count(ClientAccountAccess, { clientAccount: { id: clientAccountId, organization: organizationId }, user: userId })) > 0;
+  }
+
+  private async accountIdsOf(userId: string): Promise<string[]> {
+    return (await this.em.find(ClientAccountAccess, { user: userId })).map((grant) => grant.clientAccount.id);
+  }
+
+  private async find(organizationId: string, id: string): Promise<ClientAccount> {
+    const account = await this.em.findOne(ClientAccount, { id, organization: organizationId });
+    if (!account) throw new NotFoundException('client account not found');
+    return account;
+  }
+}
+
+const subject = (caller: AuthUser, account: ClientAccount) => ({
+  organizationId: caller.organizationId,
+  actorId: caller.id,
+  subjectType: 'client_account',
+  subjectId: account.id,
+});
+
+const toClientAccountView = (account: ClientAccount, grants?: ClientAccountAccess[]): ClientAccountView => ({
+  id: account.id,
+  name: account.name,
+  createdAt: account.createdAt,
+  ...(grants ? { userIds: grants.map((grant) => grant.user.id) } : {}),
+});

@@ -1,0 +1,445 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { AuditService } from '../../libs/audit/audit.service.js';
+import { ClientAccountsService } from '../../libs/client-accounts/client-accounts.service.js';
+import { ormConfig } from '../../libs/database/orm-config.js';
+import { TeamsService } from '../../libs/teams/teams.service.js';
+import { Api, ApiResponse, createOrganization, TestOrganization } from '../support/api.js';
+import { Platform } from '../support/platform.js';
+
+type TestUser = { id: string; email: string; api: Api };
+
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+const fieldsOf = (response: ApiResponse) => (response.body.details ?? []).map((d: { field: string }) => d.field);
+
+/** Teams, client accounts, coordinators, canned responses and the organisation's conversation settings. */
+describe('organisation structure (end to end)', () => {
+  let platform: Platform;
+  let org: TestOrganization;
+  let other: TestOrganization;
+  let staff: TestUser;
+  let secondStaff: TestUser;
+  let member: TestUser;
+  let secondMember: TestUser;
+  let otherStaff: TestUser;
+  let otherMember: TestUser;
+
+  beforeAll(async () => {
+    platform = await new Platform().start();
+    [org, other] = await Promise.all([createOrganization(platform.baseUrl), createOrganization(platform.baseUrl)]);
+    staff = await org.addUser('staff');
+    secondStaff = await org.addUser('staff');
+    member = await org.addUser('member');
+    secondMember = await org.addUser('member');
+    otherStaff = await other.addUser('staff');
+    otherMember = await other.addUser('member');
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const audit = (subjectId: string) =>
+    platform.query<{ action: string; actor_id: string; details: Record<string, unknown> | null }>(
+      'select action, actor_id, details from audit_event where subject_id = $1 order by created_at',
+      [subjectId],
+    );
+
+  describe('teams', () => {
+    test('an admin creates a team and staff see it with its members, added once however often they are added', async () => {
+      const created = await org.admin.post('/v1/teams', { name: '  Claims desk  ' });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ id: expect.any(String), name: 'Claims desk', memberIds: [], createdAt: expect.any(String) });
+      const teamId = created.body.id;
+
+      const added = await org.admin.post(`/v1/teams/${teamId}/members`, { userId: staff.id });
+      expect(added.status).toBe(200);
+      expect(added.body.memberIds).toEqual([staff.id]);
+      expect((await org.admin.post(`/v1/teams/${teamId}/members`, { userId: org.adminId })).body.memberIds).toEqual([staff.id, org.adminId]);
+      const again = await org.admin.post(`/v1/teams/${teamId}/members`, { userId: staff.id });
+      expect(again.status).toBe(200);
+      expect(again.body.memberIds).toEqual([staff.id, org.adminId]);
+
+      const seenByStaff = await secondStaff.api.get('/v1/teams');
+      expect(seenByStaff.status).toBe(200);
+      expect(seenByStaff.body).toContainEqual({ id: teamId, name: 'Claims desk', memberIds: [staff.id, org.adminId], createdAt: created.body.createdAt });
+
+      expect(await audit(teamId)).toEqual([
+        { action: 'team.created', actor_id: org.adminId, details: null },
+        { action: 'team.member_added', actor_id: org.adminId, details: { userId: staff.id } },
+        { action: 'team.member_added', actor_id: org.adminId, details: { userId: org.adminId } },
+      ]);
+    });
+
+    test('removing a member answers 204, takes them off the team, and answers 204 again when they are already off', async () => {
+      const { body: team } = await org.admin.post('/v1/teams', { name: 'Renewals' });
+      await org.admin.post(`/v1/teams/${team.id}/members`, { userId: staff.id });
+      await org.admin.post(`/v1/teams/${team.id}/members`, { userId: secondStaff.id });
+
+      const removed = await org.admin.delete(`/v1/teams/${team.id}/members/${staff.id}`);
+      expect(removed.status).toBe(204);
+      expect(removed.body).toBeUndefined();
+      const listed = (await org.admin.get('/v1/teams')).body.find((t: { id: string }) => t.id === team.id);
+      expect(listed.memberIds).toEqual([secondStaff.id]);
+      expect((await org.admin.delete(`/v1/teams/${team.id}/members/${staff.id}`)).status).toBe(204);
+      expect((await audit(team.id)).map((e) => e.action)).toEqual(['team.created', 'team.member_added', 'team.member_added', 'team.member_removed']);
+    });
+
+    test('a team name is unique in its organisation only', async () => {
+      expect((await org.admin.post('/v1/teams', { name: 'Front office' })).status).toBe(201);
+      const duplicate = await org.admin.post('/v1/teams', { name: 'Front office ' });
+      expect(duplicate.status).toBe(409);
+      expect(duplicate.body).toMatchObject({ statusCode: 409, error: 'Conflict', details: [{ field: 'name', message: 'is already used by another team' }] });
+      expect((await other.admin.post('/v1/teams', { name: 'Front office' })).status).toBe(201);
+    });
+
+    test('only staff and admins of the organisation can join a team', async () => {
+      const { body: team } = await org.admin.post('/v1/teams', { name: 'Escalations' });
+      for (const userId of [member.id, otherStaff.id, UNKNOWN_ID]) {
+        const refused = await org.admin.post(`/v1/teams/${team.id}/members`, { userId });
+        expect(refused.status).toBe(422);
+        expect(refused.body.details).toEqual([{ field: 'userId', message: 'is not a staff or admin user of your organization' }]);
+      }
+      expect((await org.admin.get('/v1/teams')).body.find((t: { id: string }) => t.id === team.id).memberIds).toEqual([]);
+    });
+
+    test('staff may only look, members not even that, and another organisation sees none of it', async () => {
+      const { body: team } = await org.admin.post('/v1/teams', { name: 'Night shift' });
+      expect((await staff.api.post('/v1/teams', { name: 'Staff team' })).status).toBe(403);
+      expect((await staff.api.post(`/v1/teams/${team.id}/members`, { userId: staff.id })).status).toBe(403);
+      expect((await staff.api.delete(`/v1/teams/${team.id}/members/${staff.id}`)).status).toBe(403);
+      expect((await member.api.get('/v1/teams')).status).toBe(403);
+      expect((await member.api.post('/v1/teams', { name: 'Member team' })).status).toBe(403);
+
+      expect((await other.admin.get('/v1/teams')).body.map((t: { id: string }) => t.id)).not.toContain(team.id);
+      expect((await other.admin.post(`/v1/teams/${team.id}/members`, { userId: otherStaff.id })).status).toBe(404);
+      expect((await other.admin.delete(`/v1/teams/${team.id}/members/${staff.id}`)).status).toBe(404);
+      expect((await org.admin.post(`/v1/teams/${UNKNOWN_ID}/members`, { userId: staff.id })).status).toBe(404);
+    });
+
+    test.each([
+      ['no name', '/v1/teams', {}, 'name'],
+      ['a blank name', '/v1/teams', { name: '   ' }, 'name'],
+      ['an unknown field', '/v1/teams', { name: 'X', colour: 'red' }, 'colour'],
+      ['a userId that is not a UUID', '/v1/teams/TEAM/members', { userId: 'someone' }, 'userId'],
+      ['a team id that is not a UUID', '/v1/teams/not-a-uuid/members', { userId: UNKNOWN_ID }, 'id'],
+    ])('%s is a 400 naming the field', async (_, path, body, field) => {
+      const { body: team } = await org.admin.post('/v1/teams', { name: `Validation ${field} ${Math.random()}` });
+      const response = await org.admin.post(path.replace('TEAM', team.id), body);
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toContain(field);
+    });
+  });
+
+  describe('client accounts', () => {
+    test('an admin creates accounts and grants access; staff and members see only the accounts granted to them', async () => {
+      const created = await org.admin.post('/v1/client-accounts', { name: 'Acme Logistics' });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ id: expect.any(String), name: 'Acme Logistics', createdAt: expect.any(String), userIds: [] });
+      const acme = created.body.id;
+      const { body: { id: globex } } = await org.admin.post('/v1/client-accounts', { name: 'Globex' });
+
+      const granted = await org.admin.post(`/v1/client-accounts/${acme}/access`, { userId: member.id });
+      expect(granted.status).toBe(200);
+      expect(granted.body.userIds).toEqual([member.id]);
+      expect((await org.admin.post(`/v1/client-accounts/${acme}/access`, { userId: staff.id })).body.userIds).toEqual([member.id, staff.id]);
+      expect((await org.admin.post(`/v1/client-accounts/${acme}/access`, { userId: member.id })).body.userIds).toEqual([member.id, staff.id]);
+
+      // Members and staff do not learn who else has access.
+      const seenByMember = await member.api.get('/v1/client-accounts');
+      expect(seenByMember.status).toBe(200);
+      expect(seenByMember.body).toEqual([{ id: acme, name: 'Acme Logistics', createdAt: created.body.createdAt }]);
+      expect((await staff.api.get('/v1/client-accounts')).body.map((a: { id: string }) => a.id)).toEqual([acme]);
+      expect((await secondMember.api.get('/v1/client-accounts')).body).toEqual([]);
+      const seenByAdmin = (await org.admin.get('/v1/client-accounts')).body;
+      expect(seenByAdmin).toEqual(expect.arrayContaining([
+        expect.objectContaining({ id: acme, userIds: [member.id, staff.id] }),
+        expect.objectContaining({ id: globex, userIds: [] }),
+      ]));
+      expect((await audit(acme)).map((e) => e.action)).toEqual(['client_account.created', 'client_account.access_granted', 'client_account.access_granted']);
+    });
+
+    test('revoking access hides the account from that user at once', async () => {
+      const { body: account } = await org.admin.post('/v1/client-accounts', { name: 'Initech' });
+      await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: secondMember.id });
+      expect((await secondMember.api.get('/v1/client-accounts')).body.map((a: { id: string }) => a.id)).toContain(account.id);
+
+      expect((await org.admin.delete(`/v1/client-accounts/${account.id}/access/${secondMember.id}`)).status).toBe(204);
+      expect((await secondMember.api.get('/v1/client-accounts')).body.map((a: { id: string }) => a.id)).not.toContain(account.id);
+      expect((await org.admin.delete(`/v1/client-accounts/${account.id}/access/${secondMember.id}`)).status).toBe(204);
+      expect((await audit(account.id)).map((e) => e.action)).toEqual(['client_account.created', 'client_account.access_granted', 'client_account.access_revoked']);
+    });
+
+    test('only admins manage accounts, and another organisation can neither see nor touch them', async () => {
+      const { body: account } = await org.admin.post('/v1/client-accounts', { name: 'Umbrella' });
+      for (const api of [staff.api, member.api]) {
+        expect((await api.post('/v1/client-accounts', { name: 'Mine' })).status).toBe(403);
+        expect((await api.post(`/v1/client-accounts/${account.id}/access`, { userId: member.id })).status).toBe(403);
+        expect((await api.delete(`/v1/client-accounts/${account.id}/access/${member.id}`)).status).toBe(403);
+      }
+      expect((await other.admin.get('/v1/client-accounts')).body.map((a: { id: string }) => a.id)).not.toContain(account.id);
+      expect((await other.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: otherMember.id })).status).toBe(404);
+      expect((await other.admin.delete(`/v1/client-accounts/${account.id}/access/${member.id}`)).status).toBe(404);
+
+      const stranger = await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: otherMember.id });
+      expect(stranger.status).toBe(422);
+      expect(stranger.body.details).toEqual([{ field: 'userId', message: 'is not a user of your organization' }]);
+      expect((await otherMember.api.get('/v1/client-accounts')).body).toEqual([]);
+
+      expect(fieldsOf(await org.admin.post('/v1/client-accounts', { name: '' }))).toEqual(['name']);
+      expect(fieldsOf(await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: 42 }))).toEqual(['userId']);
+      expect(fieldsOf(await org.admin.delete(`/v1/client-accounts/${account.id}/access/me`))).toEqual(['userId']);
+    });
+
+    test('other modules ask who has access to an account, and get no one for another organisation', async () => {
+      const { body: account } = await org.admin.post('/v1/client-accounts', { name: 'Soylent' });
+      await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: member.id });
+      await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: secondStaff.id });
+      const { body: team } = await org.admin.post('/v1/teams', { name: 'Soylent team' });
+      await org.admin.post(`/v1/teams/${team.id}/members`, { userId: secondStaff.id });
+
+      const orm = await MikroORM.init(ormConfig(platform.databaseUrl, { poolMax: 2 }));
+      try {
+        const em = orm.em.fork();
+        const clientAccounts = new ClientAccountsService(em, new AuditService(em));
+        expect(await clientAccounts.usersWithAccess(org.id, account.id)).toEqual(new Set([member.id, secondStaff.id]));
+        expect(await clientAccounts.usersWithAccess(other.id, account.id)).toEqual(new Set());
+        expect(await clientAccounts.hasAccess(org.id, account.id, member.id)).toBe(true);
+        expect(await clientAccounts.hasAccess(org.id, account.id, secondMember.id)).toBe(false);
+        expect(await clientAccounts.hasAccess(other.id, account.id, member.id)).toBe(false);
+
+        const teams = new TeamsService(em, new AuditService(em));
+        expect(await teams.memberIds(org.id, [team.id])).toEqual(new Set([secondStaff.id]));
+        expect(await teams.memberIds(other.id, [team.id])).toEqual(new Set());
+      } finally {
+        await orm.close(true);
+      }
+    });
+  });
+
+  describe('coordinators', () => {
+    test("an admin gives a member a coordinator, every user view shows it, and null takes it away", async () => {
+      expect((await org.admin.get(`/v1/users/${member.id}`)).body.coordinatorId).toBeNull();
+      const assigned = await org.admin.patch(`/v1/users/${member.id}`, { coordinatorId: staff.id });
+      expect(assigned.status).toBe(200);
+      expect(assigned.body).toMatchObject({ id: member.id, role: 'member', coordinatorId: staff.id });
+      expect((await member.api.get(`/v1/users/${member.id}`)).body.coordinatorId).toBe(staff.id);
+      expect((await staff.api.get('/v1/users')).body.find((u: { id: string }) => u.id === member.id).coordinatorId).toBe(staff.id);
+
+      expect((await org.admin.patch(`/v1/users/${member.id}`, { coordinatorId: org.adminId })).body.coordinatorId).toBe(org.adminId);
+      const cleared = await org.admin.patch(`/v1/users/${member.id}`, { coordinatorId: null });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body.coordinatorId).toBeNull();
+      expect((await org.admin.get(`/v1/users/${member.id}`)).body.coordinatorId).toBeNull();
+      expect((await audit(member.id)).map((e) => e.details)).toEqual([{ coordinatorId: staff.id }, { coordinatorId: org.adminId }, { coordinatorId: null }]);
+    });
+
+    test('a coordinator is a staff or admin user of the same organisation, and only members have one', async () => {
+      for (const [target, coordinatorId, message] of [
+        [secondMember.id, member.id, 'is not a staff or admin user of your organization'],
+        [secondMember.id, otherStaff.id, 'is not a staff or admin user of your organization'],
+        [secondMember.id, UNKNOWN_ID, 'is not a staff or admin user of your organization'],
+        [staff.id, secondStaff.id, 'only members have a coordinator'],
+      ]) {
+        const refused = await org.admin.patch(`/v1/users/${target}`, { coordinatorId });
+        expect(refused.status).toBe(422);
+        expect(refused.body.details).toEqual([{ field: 'coordinatorId', message }]);
+      }
+      expect((await org.admin.get(`/v1/users/${secondMember.id}`)).body.coordinatorId).toBeNull();
+    });
+
+    test('only admins assign coordinators, within their organisation, and a bad id is a 400', async () => {
+      expect((await staff.api.patch(`/v1/users/${secondMember.id}`, { coordinatorId: staff.id })).status).toBe(403);
+      expect((await member.api.patch(`/v1/users/${member.id}`, { coordinatorId: staff.id })).status).toBe(403);
+      expect((await other.admin.patch(`/v1/users/${secondMember.id}`, { coordinatorId: otherStaff.id })).status).toBe(404);
+      const bad = await org.admin.patch(`/v1/users/${secondMember.id}`, { coordinatorId: 'my-friend' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details).toEqual([{ field: 'coordinatorId', message: 'coordinatorId must be a UUID or null' }]);
+      expect(fieldsOf(await org.admin.patch(`/v1/users/${secondMember.id}`, { role: 'admin' }))).toEqual(['role']);
+      expect((await org.admin.get(`/v1/users/${secondMember.id}`)).body).toMatchObject({ role: 'member', coordinatorId: null });
+    });
+  });
+
+  describe('canned responses', () => {
+    const html = '<p>Thanks for your claim, <b>we are on it</b>.</p>';
+
+    test('staff build a shared library: create, list, edit and delete, all audited', async () => {
+      const created = await staff.api.post('/v1/canned-responses', { title: ' Claim received ', body: html });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ id: expect.any(String), title: 'Claim received', body: html, createdAt: expect.any(String), updatedAt: expect.any(String) });
+      const id = created.body.id;
+      expect((await secondStaff.api.get('/v1/canned-responses')).body).toContainEqual(created.body);
+
+      const retitled = await org.admin.patch(`/v1/canned-responses/${id}`, { title: 'Claim acknowledged' });
+      expect(retitled.status).toBe(200);
+      expect(retitled.body).toMatchObject({ id, title: 'Claim acknowledged', body: html, createdAt: created.body.createdAt });
+      expect(Date.parse(retitled.body.updatedAt)).toBeGreaterThan(Date.parse(created.body.updatedAt));
+      expect((await secondStaff.api.patch(`/v1/canned-responses/${id}`, { body: '<p>Received.</p>' })).body).toMatchObject({ title: 'Claim acknowledged', body: '<p>Received.</p>' });
+
+      const deleted = await secondStaff.api.delete(`/v1/canned-responses/${id}`);
+      expect(deleted.status).toBe(204);
+      expect((await staff.api.get('/v1/canned-responses')).body.map((r: { id: string }) => r.id)).not.toContain(id);
+      expect((await staff.api.patch(`/v1/canned-responses/${id}`, { title: 'Back' })).status).toBe(404);
+      expect((await staff.api.delete(`/v1/canned-responses/${id}`)).status).toBe(404);
+      expect(await audit(id)).toEqual([
+        { action: 'canned_response.created', actor_id: staff.id, details: null },
+        { action: 'canned_response.updated', actor_id: org.adminId, details: null },
+        { action: 'canned_response.updated', actor_id: secondStaff.id, details: null },
+        { action: 'canned_response.deleted', actor_id: secondStaff.id, details: null },
+      ]);
+    });
+
+    test('a title is unique in its organisation, on create and on rename', async () => {
+      expect((await staff.api.post('/v1/canned-responses', { title: 'Payment sent', body: html })).status).toBe(201);
+      const duplicate = await staff.api.post('/v1/canned-responses', { title: 'Payment sent', body: '<p>other</p>' });
+      expect(duplicate.status).toBe(409);
+      expect(duplicate.body.details).toEqual([{ field: 'title', message: 'is already used by another canned response' }]);
+      const { body: second } = await staff.api.post('/v1/canned-responses', { title: 'Payment late', body: html });
+      const rename = await staff.api.patch(`/v1/canned-responses/${second.id}`, { title: 'Payment sent' });
+      expect(rename.status).toBe(409);
+      expect(fieldsOf(rename)).toEqual(['title']);
+      expect((await staff.api.patch(`/v1/canned-responses/${second.id}`, { title: 'Payment late', body: '<p>late</p>' })).status).toBe(200);
+      expect((await otherStaff.api.post('/v1/canned-responses', { title: 'Payment sent', body: html })).status).toBe(201);
+    });
+
+    test('the body is capped at 64 KB with a 413 naming it', async () => {
+      const atCap = await staff.api.post('/v1/canned-responses', { title: 'Long form', body: `<p>${'x'.repeat(64 * 1024 - 7)}</p>` });
+      expect(atCap.status).toBe(201);
+      const tooBig = await staff.api.post('/v1/canned-responses', { title: 'Too long', body: `<p>${'é'.repeat(32 * 1024)}</p>` });
+      expect(tooBig.status).toBe(413);
+      expect(tooBig.body.details).toEqual([{ field: 'body', message: 'must be at most 65536 bytes' }]);
+      const grown = await staff.api.patch(`/v1/canned-responses/${atCap.body.id}`, { body: `${atCap.body.body}!` });
+      expect(grown.status).toBe(413);
+      expect((await staff.api.get('/v1/canned-responses')).body.map((r: { title: string }) => r.title)).not.toContain('Too long');
+    });
+
+    test('members cannot use the library and another organisation cannot see or change it', async () => {
+      const { body: response } = await staff.api.post('/v1/canned-responses', { title: 'Private to org', body: html });
+      expect((await member.api.get('/v1/canned-responses')).status).toBe(403);
+      expect((await member.api.post('/v1/canned-responses', { title: 'Mine', body: html })).status).toBe(403);
+      expect((await member.api.patch(`/v1/canned-responses/${response.id}`, { title: 'Mine' })).status).toBe(403);
+      expect((await member.api.delete(`/v1/canned-responses/${response.id}`)).status).toBe(403);
+      expect((await otherStaff.api.get('/v1/canned-responses')).body.map((r: { id: string }) => r.id)).not.toContain(response.id);
+      expect((await other.admin.patch(`/v1/canned-responses/${response.id}`, { title: 'Stolen' })).status).toBe(404);
+      expect((await other.admin.delete(`/v1/canned-responses/${response.id}`)).status).toBe(404);
+      expect((await staff.api.get('/v1/canned-responses')).body).toContainEqual(response);
+    });
+
+    test.each([
+      ['no body', { title: 'T' }, 'body'],
+      ['an empty body', { title: 'T', body: '' }, 'body'],
+      ['a blank title', { title: '  ', body: html }, 'title'],
+      ['a title over 200 characters', { title: 'x'.repeat(201), body: html }, 'title'],
+      ['a body that is not text', { title: 'T', body: { html } }, 'body'],
+    ])('%s is a 400 naming the field', async (_, body, field) => {
+      const response = await staff.api.post('/v1/canned-responses', body);
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual([field]);
+    });
+  });
+
+  describe('organisation settings', () => {
+    test('a new organisation starts with the defaults', async () => {
+      const fresh = await createOrganization(platform.baseUrl);
+      const settings = await fresh.admin.get('/v1/organization/settings');
+      expect(settings.status).toBe(200);
+      expect(settings.body).toEqual({
+        notificationMode: 'privacy',
+        allowContactsToReopen: false,
+        contactMessaging: { restrictToCoordinator: false, allowedStaffIds: [], allowedTeamIds: [] },
+        readNotificationUserIds: [],
+        unreadReminderMinutes: 0,
+      });
+    });
+
+    test('each PATCH changes only what it names, and a list given replaces the old one', async () => {
+      const fresh = await createOrganization(platform.baseUrl);
+      const [alice, bob, carol] = [await fresh.addUser('staff'), await fresh.addUser('staff'), await fresh.addUser('member')];
+      const { body: team } = await fresh.admin.post('/v1/teams', { name: 'Care team' });
+
+      const first = await fresh.admin.patch('/v1/organization/settings', {
+        allowContactsToReopen: true,
+        contactMessaging: { restrictToCoordinator: true, allowedStaffIds: [alice.id, bob.id], allowedTeamIds: [team.id] },
+        readNotificationUserIds: [carol.id, fresh.adminId],
+        unreadReminderMinutes: 10080,
+      });
+      expect(first.status).toBe(200);
+      const everything = {
+        notificationMode: 'privacy',
+        allowContactsToReopen: true,
+        contactMessaging: { restrictToCoordinator: true, allowedStaffIds: [alice.id, bob.id].sort(), allowedTeamIds: [team.id] },
+        readNotificationUserIds: [carol.id, fresh.adminId].sort(),
+        unreadReminderMinutes: 10080,
+      };
+      expect(first.body).toEqual(everything);
+
+      expect((await fresh.admin.patch('/v1/organization/settings', { unreadReminderMinutes: 30 })).body).toEqual({ ...everything, unreadReminderMinutes: 30 });
+      expect((await fresh.admin.patch('/v1/organization/settings', { notificationMode: 'convenience' })).body).toEqual({
+        ...everything,
+        notificationMode: 'convenience',
+        unreadReminderMinutes: 30,
+      });
+      const narrowed = await fresh.admin.patch('/v1/organization/settings', { contactMessaging: { allowedStaffIds: [bob.id] } });
+      expect(narrowed.body.contactMessaging).toEqual({ restrictToCoordinator: true, allowedStaffIds: [bob.id], allowedTeamIds: [team.id] });
+      const cleared = await fresh.admin.patch('/v1/organization/settings', { contactMessaging: { allowedTeamIds: [], restrictToCoordinator: false }, readNotificationUserIds: [] });
+      expect(cleared.body).toEqual({
+        notificationMode: 'convenience',
+        allowContactsToReopen: true,
+        contactMessaging: { restrictToCoordinator: false, allowedStaffIds: [bob.id], allowedTeamIds: [] },
+        readNotificationUserIds: [],
+        unreadReminderMinutes: 30,
+      });
+      expect((await fresh.admin.get('/v1/organization/settings')).body).toEqual(cleared.body);
+      expect((await fresh.admin.patch('/v1/organization/settings', {})).body).toEqual(cleared.body);
+      expect((await audit(fresh.id)).filter((e) => e.action === 'organization.settings_updated')).toHaveLength(5);
+    });
+
+    test('ids must belong to the organisation, in the right role, or nothing changes and the answer is a 422 naming the list', async () => {
+      const fresh = await createOrganization(platform.baseUrl);
+      const freshStaff = await fresh.addUser('staff');
+      const freshMember = await fresh.addUser('member');
+      const { body: otherTeam } = await other.admin.post('/v1/teams', { name: `Elsewhere ${Date.now()}` });
+      const before = (await fresh.admin.get('/v1/organization/settings')).body;
+
+      for (const [patch, field, unknownId] of [
+        [{ contactMessaging: { allowedStaffIds: [freshStaff.id, freshMember.id] } }, 'contactMessaging.allowedStaffIds', freshMember.id],
+        [{ contactMessaging: { allowedStaffIds: [otherStaff.id] } }, 'contactMessaging.allowedStaffIds', otherStaff.id],
+        [{ contactMessaging: { allowedTeamIds: [otherTeam.id] } }, 'contactMessaging.allowedTeamIds', otherTeam.id],
+        [{ readNotificationUserIds: [freshMember.id, otherMember.id] }, 'readNotificationUserIds', otherMember.id],
+        [{ unreadReminderMinutes: 60, contactMessaging: { allowedTeamIds: [UNKNOWN_ID] } }, 'contactMessaging.allowedTeamIds', UNKNOWN_ID],
+      ] as const) {
+        const refused = await fresh.admin.patch('/v1/organization/settings', patch);
+        expect(refused.status).toBe(422);
+        expect(refused.body.details).toEqual([{ field, message: expect.stringContaining(unknownId) }]);
+      }
+      expect((await fresh.admin.get('/v1/organization/settings')).body).toEqual(before);
+    });
+
+    test.each([
+      ['a reminder over a week', { unreadReminderMinutes: 10081 }, 'unreadReminderMinutes'],
+      ['a negative reminder', { unreadReminderMinutes: -1 }, 'unreadReminderMinutes'],
+      ['a fractional reminder', { unreadReminderMinutes: 1.5 }, 'unreadReminderMinutes'],
+      ['a reminder given as text', { unreadReminderMinutes: '30' }, 'unreadReminderMinutes'],
+      ['allowContactsToReopen as text', { allowContactsToReopen: 'yes' }, 'allowContactsToReopen'],
+      ['allowContactsToReopen null', { allowContactsToReopen: null }, 'allowContactsToReopen'],
+      ['contactMessaging null', { contactMessaging: null }, 'contactMessaging'],
+      ['restrictToCoordinator as a number', { contactMessaging: { restrictToCoordinator: 1 } }, 'contactMessaging.restrictToCoordinator'],
+      ['a staff id that is not a UUID', { contactMessaging: { allowedStaffIds: ['alice'] } }, 'contactMessaging.allowedStaffIds'],
+      ['a repeated team id', { contactMessaging: { allowedTeamIds: [UNKNOWN_ID, UNKNOWN_ID] } }, 'contactMessaging.allowedTeamIds'],
+      ['an unknown nested field', { contactMessaging: { allowEveryone: true } }, 'contactMessaging.allowEveryone'],
+      ['readNotificationUserIds not a list', { readNotificationUserIds: UNKNOWN_ID }, 'readNotificationUserIds'],
+      ['an unknown notification mode', { notificationMode: 'loud' }, 'notificationMode'],
+    ])('%s is a 400 naming the field', async (_, patch, field) => {
+      const response = await org.admin.patch('/v1/organization/settings', patch);
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual([field]);
+    });
+
+    test('only admins read or change the settings', async () => {
+      for (const api of [staff.api, member.api]) {
+        expect((await api.get('/v1/organization/settings')).status).toBe(403);
+        expect((await api.patch('/v1/organization/settings', { allowContactsToReopen: true })).status).toBe(403);
+      }
+      expect((await org.admin.get('/v1/organization/settings')).body.allowContactsToReopen).toBe(false);
+    });
+  });
+});
