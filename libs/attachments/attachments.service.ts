@@ -55,7 +55,7 @@ export class AttachmentsService {
         await this.em.transactional(async (em) => {
           em.persist(attachment);
           await em.flush();
-          await this.audit.record({ ...subject(caller, attachment), action: 'attachment.uploaded' });
+          await this.audit.recordBy(caller, 'attachment.uploaded', 'attachment', attachment.id);
           // Last inside the transaction: a failed rename rolls the row back.
           await this.storage.keep(upload, attachment.storedAt);
           kept = true;
@@ -76,7 +76,7 @@ export class AttachmentsService {
     if (!attachment || !(await this.accessPolicy.canDownload(caller, attachment))) throw new NotFoundException('attachment not found');
     const file = await this.storage.open(attachment.storedAt);
     try {
-      await this.audit.record({ ...subject(caller, attachment), action: 'attachment.downloaded' });
+      await this.audit.recordBy(caller, 'attachment.downloaded', 'attachment', attachment.id);
     } catch (error) {
       file.stream.destroy();
       throw error;
@@ -127,9 +127,3 @@ export const toAttachmentView = (attachment: Attachment): AttachmentView => ({
   sha256: attachment.sha256,
 });
 
-const subject = (caller: AuthUser, attachment: Attachment) => ({
-  organizationId: caller.organizationId,
-  actorId: caller.id,
-  subjectType: 'attachment',
-  subjectId: attachment.id,
-});

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import type { AuthUser } from '../auth/auth-user.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 export interface AuditEntry {
@@ -18,6 +19,11 @@ export class AuditService {
   /** Writes immediately, in the caller's transaction when there is one. */
   async record(entry: AuditEntry): Promise<void> {
     await this.em.insert(AuditEvent, { ...new AuditEvent(), ...entry, details: entry.details ?? null });
+  }
+
+  /** What a logged-in user did, in their organisation. */
+  async recordBy(caller: AuthUser, action: string, subjectType: string, subjectId: string, details?: Record<string, unknown>): Promise<void> {
+    await this.record({ organizationId: caller.organizationId, actorId: caller.id, action, subjectType, subjectId, details });
   }
 
   async list(organizationId: string, subjectType: string, subjectId: string): Promise<AuditEvent[]> {

@@ -44,7 +44,7 @@ export class CannedResponsesService {
     const response = await this.find(caller.organizationId, id);
     await this.em.transactional(async (em) => {
       await em.nativeDelete(CannedResponse, { id: response.id });
-      await this.audit.record({ ...subject(caller, response), action: 'canned_response.deleted' });
+      await this.audit.recordBy(caller, 'canned_response.deleted', 'canned_response', response.id);
     });
   }
 
@@ -53,7 +53,7 @@ export class CannedResponsesService {
       await this.em.transactional(async (em) => {
         em.persist(response);
         await em.flush();
-        await this.audit.record({ ...subject(caller, response), action });
+        await this.audit.recordBy(caller, action, 'canned_response', response.id);
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw titleTaken();
@@ -78,12 +78,6 @@ function checkBodySize(body: string): void {
 
 const titleTaken = () => fieldError('title', 'is already used by another canned response', 409);
 
-const subject = (caller: AuthUser, response: CannedResponse) => ({
-  organizationId: caller.organizationId,
-  actorId: caller.id,
-  subjectType: 'canned_response',
-  subjectId: response.id,
-});
 
 const toCannedResponseView = (response: CannedResponse) => ({
   id: response.id,

@@ -32,7 +32,7 @@ export class ClientAccountsService {
     await this.em.transactional(async (em) => {
       em.persist(account);
       await em.flush();
-      await this.audit.record({ ...subject(caller, account), action: 'client_account.created' });
+      await this.audit.recordBy(caller, 'client_account.created', 'client_account', account.id);
     });
     return toClientAccountView(account, []);
   }
@@ -49,7 +49,7 @@ export class ClientAccountsService {
         .onConflict(['clientAccount', 'user'])
         .ignore()
         .execute('run');
-      if (granted.affectedRows) await this.audit.record({ ...subject(caller, account), action: 'client_account.access_granted', details: { userId: user.id } });
+      if (granted.affectedRows) await this.audit.recordBy(caller, 'client_account.access_granted', 'client_account', account.id, { userId: user.id });
     });
     return toClientAccountView(account, await this.em.find(ClientAccountAccess, { clientAccount: account.id }, { orderBy: { createdAt: 'asc', user: 'asc' } }));
   }
@@ -58,7 +58,7 @@ export class ClientAccountsService {
     const account = await this.find(caller.organizationId, clientAccountId);
     await this.em.transactional(async (em) => {
       const revoked = await em.nativeDelete(ClientAccountAccess, { clientAccount: account.id, user: userId });
-      if (revoked) await this.audit.record({ ...subject(caller, account), action: 'client_account.access_revoked', details: { userId } });
+      if (revoked) await this.audit.recordBy(caller, 'client_account.access_revoked', 'client_account', account.id, { userId });
     });
   }
 
@@ -88,12 +88,6 @@ export class ClientAccountsService {
   }
 }
 
-const subject = (caller: AuthUser, account: ClientAccount) => ({
-  organizationId: caller.organizationId,
-  actorId: caller.id,
-  subjectType: 'client_account',
-  subjectId: account.id,
-});
 
 const toClientAccountView = (account: ClientAccount, grants?: ClientAccountAccess[]): ClientAccountView => ({
   id: account.id,

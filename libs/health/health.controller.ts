@@ -17,7 +17,7 @@ export class HealthController {
   async check(@Res() response: { status(code: number): { json(body: unknown): void } }) {
     const [database, temporal] = await Promise.all([
       answers(() => this.em.getConnection().execute('select 1')),
-      answers(() => this.temporal.nativeConnection.healthService.check({})),
+      answers(() => this.temporal.grpcConnection.healthService.check({})),
     ]);
     const healthy = database && temporal;
     response.status(healthy ? 200 : 503).json({

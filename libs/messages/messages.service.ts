@@ -69,14 +69,7 @@ export class MessagesService {
         em.persist(message);
         for (const channel of dto.channels) em.persist(Object.assign(new MessageDelivery(), { message, channel }));
         await em.flush();
-        await this.audit.record({
-          organizationId: caller.organizationId,
-          actorId: caller.id,
-          action: 'message.scheduled',
-          subjectType: 'message',
-          subjectId: message.id,
-          details: { recipientId: recipient.id, channels: dto.channels, deliverAt, dismissAt },
-        });
+        await this.audit.recordBy(caller, 'message.scheduled', 'message', message.id, { recipientId: recipient.id, channels: dto.channels, deliverAt, dismissAt });
         await this.startWorkflow(message, caller.organizationId);
       });
     } catch (error) {
@@ -117,7 +110,7 @@ export class MessagesService {
       throw new ConflictException(`the message is already ${message.status} and can no longer be cancelled`);
     }
     await this.em.nativeUpdate(MessageDelivery, { message: id, status: 'pending' }, { status: 'skipped', lastError: 'message cancelled' });
-    await this.audit.record({ organizationId: caller.organizationId, actorId: caller.id, action: 'message.cancelled', subjectType: 'message', subjectId: id });
+    await this.audit.recordBy(caller, 'message.cancelled', 'message', id);
     await this.signal(message.workflowId, (handle) => handle.signal(cancelSignal));
     return this.get(caller, id);
   }
@@ -142,14 +135,7 @@ export class MessagesService {
 
     const changed = await this.em.nativeUpdate(Message, { id, status: message.status }, { deliverAt, dismissAt });
     if (!changed) throw new ConflictException('the message changed while it was being rescheduled; try again');
-    await this.audit.record({
-      organizationId: caller.organizationId,
-      actorId: caller.id,
-      action: 'message.rescheduled',
-      subjectType: 'message',
-      subjectId: id,
-      details: { deliverAt, dismissAt },
-    });
+    await this.audit.recordBy(caller, 'message.rescheduled', 'message', id, { deliverAt, dismissAt });
     await this.signal(message.workflowId, (handle) =>
       handle.signal(rescheduleSignal, {
         ...(dto.deliverAt !== undefined ? { deliverAt: deliverAt.toISOString() } : {}),
@@ -181,7 +167,7 @@ export class MessagesService {
       const changed = await this.em.nativeUpdate(Message, { id, readAt: null }, { readAt });
       if (changed) {
         message.readAt = readAt;
-        await this.audit.record({ organizationId: caller.organizationId, actorId: caller.id, action: 'message.read', subjectType: 'message', subjectId: id });
+        await this.audit.recordBy(caller, 'message.read', 'message', id);
         await this.signal(message.workflowId, (handle) => handle.signal(readSignal, { readAt: readAt.toISOString() }));
       } else {
         await this.em.refresh(message);
@@ -195,7 +181,7 @@ export class MessagesService {
     if (!message) throw new NotFoundException('message not found');
     const changed = await this.em.nativeUpdate(Message, { id, status: 'delivered' }, { status: 'dismissed', dismissedAt: new Date() });
     if (!changed) return;
-    await this.audit.record({ organizationId: caller.organizationId, actorId: caller.id, action: 'message.removed_by_recipient', subjectType: 'message', subjectId: id });
+    await this.audit.recordBy(caller, 'message.removed_by_recipient', 'message', id);
     await this.signal(message.workflowId, (handle) => handle.signal(removedByRecipientSignal));
   }
 

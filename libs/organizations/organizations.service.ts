@@ -62,14 +62,7 @@ export class OrganizationsService {
       if (allowedStaffIds) await replaceList(em, ContactMessagingStaff, 'user', organizationId, allowedStaffIds);
       if (allowedTeamIds) await replaceList(em, ContactMessagingTeam, 'team', organizationId, allowedTeamIds);
       if (dto.readNotificationUserIds) await replaceList(em, ReadNotificationRecipient, 'user', organizationId, dto.readNotificationUserIds);
-      await this.audit.record({
-        organizationId,
-        actorId: caller.id,
-        action: 'organization.settings_updated',
-        subjectType: 'organization',
-        subjectId: organizationId,
-        details: given,
-      });
+      await this.audit.recordBy(caller, 'organization.settings_updated', 'organization', organizationId, given);
     });
     return this.settings(organizationId);
   }

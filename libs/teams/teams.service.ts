@@ -28,7 +28,7 @@ export class TeamsService {
       await this.em.transactional(async (em) => {
         em.persist(team);
         await em.flush();
-        await this.audit.record({ ...this.subject(caller, team), action: 'team.created' });
+        await this.audit.recordBy(caller, 'team.created', 'team', team.id);
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw nameTaken();
@@ -44,7 +44,7 @@ export class TeamsService {
     if (!user) throw fieldError('userId', 'is not a staff or admin user of your organization', 422);
     await this.em.transactional(async (em) => {
       const added = await em.createQueryBuilder(TeamMember).insert({ ...new TeamMember(), team: team.id, user: user.id }).onConflict(['team', 'user']).ignore().execute('run');
-      if (added.affectedRows) await this.audit.record({ ...this.subject(caller, team), action: 'team.member_added', details: { userId: user.id } });
+      if (added.affectedRows) await this.audit.recordBy(caller, 'team.member_added', 'team', team.id, { userId: user.id });
     });
     return this.view(team);
   }
@@ -53,7 +53,7 @@ export class TeamsService {
     const team = await this.find(caller.organizationId, teamId);
     await this.em.transactional(async (em) => {
       const removed = await em.nativeDelete(TeamMember, { team: team.id, user: userId });
-      if (removed) await this.audit.record({ ...this.subject(caller, team), action: 'team.member_removed', details: { userId } });
+      if (removed) await this.audit.recordBy(caller, 'team.member_removed', 'team', team.id, { userId });
     });
   }
 
@@ -70,9 +70,6 @@ export class TeamsService {
     return team;
   }
 
-  private subject(caller: AuthUser, team: Team) {
-    return { organizationId: caller.organizationId, actorId: caller.id, subjectType: 'team', subjectId: team.id };
-  }
 
   private async view(team: Team): Promise<TeamView> {
     return toTeamView(team, await this.em.find(TeamMember, { team: team.id }, { orderBy: { createdAt: 'asc', user: 'asc' } }));

@@ -9,18 +9,18 @@ export class TemporalClient extends Client implements OnApplicationShutdown {
     // Reconnect within seconds after a Temporal restart instead of gRPC's default backoff of up to two minutes.
     const connection = Connection.lazy({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 3000 } });
     super({ connection, namespace: config.temporal.namespace });
-    this.nativeConnection = connection;
+    this.grpcConnection = connection;
     this.workflowTaskQueue = config.temporal.taskQueue;
   }
 
   /** The concrete connection, for health checks. */
-  readonly nativeConnection: Connection;
+  readonly grpcConnection: Connection;
 
   /** Where Tidings' workers poll; every workflow the API starts goes here. */
   readonly workflowTaskQueue: string;
 
   async onApplicationShutdown(): Promise<void> {
-    await this.nativeConnection.close().catch(() => undefined);
+    await this.grpcConnection.close().catch(() => undefined);
   }
 }
 

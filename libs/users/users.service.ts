@@ -64,14 +64,7 @@ export class UsersService {
       user.coordinator = dto.coordinatorId === null ? null : await this.coordinatorFor(user, dto.coordinatorId);
       await this.em.transactional(async (em) => {
         await em.flush();
-        await this.audit.record({
-          organizationId: caller.organizationId,
-          actorId: caller.id,
-          action: 'user.coordinator_changed',
-          subjectType: 'user',
-          subjectId: user.id,
-          details: { coordinatorId: dto.coordinatorId },
-        });
+        await this.audit.recordBy(caller, 'user.coordinator_changed', 'user', user.id, { coordinatorId: dto.coordinatorId });
       });
     }
     return toUserView(user);

@@ -14,8 +14,10 @@ export interface FakeReply {
  * Base for the provider fakes: an HTTP(S) server on 127.0.0.1 with a random port, a log of what it
  * received, and a queue of scripted replies that take precedence over the fake's normal answer.
  */
-export abstract class LoopbackFake<TReceived> {
+export abstract class LoopbackFake<TReceived extends { status: number }> {
   readonly received: TReceived[] = [];
+  /** The status the real service answers a successful request with. */
+  protected abstract readonly acceptedStatus: number;
   private readonly scripted: FakeReply[] = [];
   private server?: http.Server | https.Server;
   private url?: string;
@@ -35,6 +37,11 @@ export abstract class LoopbackFake<TReceived> {
   respondWith(status: number, body?: unknown, headers?: Record<string, string>): this {
     this.scripted.push({ status, body, headers });
     return this;
+  }
+
+  /** Successful deliveries only. */
+  get delivered(): TReceived[] {
+    return this.received.filter((request) => request.status === this.acceptedStatus);
   }
 
   /** Forgets received requests and scripted replies, so one started fake can serve many tests. */

@@ -66,10 +66,7 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
     this.goneSubscriptions.clear();
   }
 
-  /** Successful deliveries only. */
-  get delivered(): ReceivedPush[] {
-    return this.received.filter((push) => push.status === 201);
-  }
+  protected readonly acceptedStatus = 201;
 
   protected override get scheme(): 'https' {
     return 'https';

@@ -48,10 +48,7 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
     this.invalidAddresses.clear();
   }
 
-  /** Successful deliveries only. */
-  get delivered(): ReceivedSendgridMail[] {
-    return this.received.filter((mail) => mail.status === 202);
-  }
+  protected readonly acceptedStatus = 202;
 
   protected handle(req: IncomingMessage, body: Buffer): FakeReply {
     if (req.method !== 'POST' || req.url !== '/v3/mail/send') {

@@ -44,10 +44,7 @@ export class TwilioFake extends LoopbackFake<ReceivedTwilioMessage> {
     this.rejectedNumbers.clear();
   }
 
-  /** Successful deliveries only. */
-  get delivered(): ReceivedTwilioMessage[] {
-    return this.received.filter((message) => message.status === 201);
-  }
+  protected readonly acceptedStatus = 201;
 
   protected handle(req: IncomingMessage, body: Buffer): FakeReply {
     const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? '');
