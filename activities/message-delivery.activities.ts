@@ -1,5 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { PermanentDeliveryError, type Channel, type ProviderChannel } from '../libs/channels/channel.js';
+import type { Channel, ProviderChannel } from '../libs/channels/channel.js';
+import { toActivityFailure } from './delivery-failure.js';
 import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
@@ -15,10 +15,7 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
       try {
         return await service.deliver(messageId, channel);
       } catch (error) {
-        if (error instanceof PermanentDeliveryError) {
-          throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: error.message, nonRetryable: true });
-        }
-        throw error;
+        throw toActivityFailure(error);
       }
     });
 

@@ -66,6 +66,7 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
       --search-attribute TidingsOrganizationId=Keyword \
       --search-attribute TidingsRecipientId=Keyword \
       --search-attribute TidingsMessageId=Keyword \
+      --search-attribute TidingsConversationId=Keyword \
       --ui-disable-news-fetch \
       --log-level warn >>"$TEMPORAL_DATA/server.log" 2>&1
     ready=0

@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow Tidings runs is exported here.
 export { scheduledMessage } from './scheduled-message.js';
+export { conversationMessage } from './conversation-message.js';

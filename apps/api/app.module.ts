@@ -13,7 +13,7 @@ import { UsersModule } from '../../libs/users/users.module.js';
 import { TeamsModule } from '../../libs/teams/teams.module.js';
 import { ClientAccountsModule } from '../../libs/client-accounts/client-accounts.module.js';
 import { CannedResponsesModule } from '../../libs/canned-responses/canned-responses.module.js';
-import { AttachmentsModule } from '../../libs/attachments/attachments.module.js';
+import { ConversationsModule } from '../../libs/conversations/conversations.module.js';
 
 @Module({})
 export class ApiModule {
@@ -34,7 +34,7 @@ export class ApiModule {
         TeamsModule,
         ClientAccountsModule,
         CannedResponsesModule,
-        AttachmentsModule,
+        ConversationsModule,
       ],
     };
   }

@@ -3,12 +3,13 @@ import { AuditModule } from '../../libs/audit/audit.module.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
+import { ConversationNotificationsModule } from '../../libs/conversations/conversation-notifications.module.js';
 import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
 
 /** The services activities call; no HTTP. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, MessageDeliveryModule] };
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, MessageDeliveryModule, ConversationNotificationsModule] };
   }
 }

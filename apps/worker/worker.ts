@@ -5,8 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { createConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
+import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { MessageDeliveryService } from '../../libs/messages/message-delivery.service.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
 import { WorkerModule } from './worker.module.js';
@@ -22,6 +24,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
   const orm = app.get(MikroORM);
   const deliveries = app.get(MessageDeliveryService);
+  const conversationNotifications = app.get(ConversationNotificationsService);
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -31,7 +34,10 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../../workflows/index.js'),
     // Each activity gets its own unit of work, as each HTTP request does in the API.
-    activities: createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
+    activities: {
+      ...createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
+      ...createConversationNotificationActivities((work) => RequestContext.create(orm.em, () => work(conversationNotifications))),
+    },
   });
   return {
     worker,

@@ -18,7 +18,7 @@ until temporal operator cluster health --address "$address" >/dev/null 2>&1; do
   sleep 2
 done
 
-for name in TidingsOrganizationId TidingsRecipientId TidingsMessageId; do
+for name in TidingsOrganizationId TidingsRecipientId TidingsMessageId TidingsConversationId; do
   tries=0
   while :; do
     if out=$(temporal operator search-attribute create --name "$name" --type Keyword \

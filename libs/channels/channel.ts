@@ -4,6 +4,7 @@ export type Channel = (typeof CHANNELS)[number];
 
 /** The channels an outside provider delivers; the message center is the platform's own. */
 export type ProviderChannel = Exclude<Channel, 'message_center'>;
+export const PROVIDER_CHANNELS = ['push', 'email', 'sms'] as const satisfies readonly ProviderChannel[];
 export const isProviderChannel = (channel: Channel): channel is ProviderChannel => channel !== 'message_center';
 
 /** A rendered notification, ready for a provider. In privacy mode it carries no message content. */
@@ -20,7 +21,17 @@ export interface PushTarget { endpoint: string; keys: { p256dh: string; auth: st
 
 export interface SendResult { providerMessageId?: string }
 
-export interface EmailProvider { readonly name: string; send(to: EmailRecipient, notification: Notification): Promise<SendResult> }
+/** What lets a mail client thread a notification and lets its recipient answer it by email. */
+export interface EmailThreading {
+  /** A signed address that routes a reply back into the conversation. */
+  replyTo?: string;
+  /** RFC 5322 ids, angle brackets included. */
+  messageId: string;
+  inReplyTo?: string;
+  references?: string[];
+}
+
+export interface EmailProvider { readonly name: string; send(to: EmailRecipient, notification: Notification, threading?: EmailThreading): Promise<SendResult> }
 export interface SmsProvider { readonly name: string; send(toPhone: string, notification: Notification): Promise<SendResult> }
 export interface PushProvider { readonly name: string; send(target: PushTarget, notification: Notification): Promise<SendResult> }
 

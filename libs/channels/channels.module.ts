@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { EMAIL_PROVIDER, PUSH_PROVIDER, SMS_PROVIDER, type EmailProvider, type PushProvider, type SmsProvider } from './channel.js';
 import { NotificationRenderer } from './notification-renderer.js';
+import { NotificationSender } from './notification-sender.js';
 import { LogEmailProvider, LogPushProvider, LogSmsProvider } from './providers/log.providers.js';
 import { SendgridEmailProvider } from './providers/sendgrid-email.provider.js';
 import { TwilioSmsProvider } from './providers/twilio-sms.provider.js';
@@ -29,7 +30,8 @@ import { WebPushProvider } from './providers/web-push.provider.js';
         config.push.provider === 'webpush' ? new WebPushProvider(config.push) : new LogPushProvider(),
     },
     NotificationRenderer,
+    NotificationSender,
   ],
-  exports: [EMAIL_PROVIDER, SMS_PROVIDER, PUSH_PROVIDER, NotificationRenderer],
+  exports: [EMAIL_PROVIDER, SMS_PROVIDER, PUSH_PROVIDER, NotificationRenderer, NotificationSender],
 })
 export class ChannelsModule {}

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import type { Notification } from './channel.js';
-import { NOTIFICATION_TEMPLATES, type NotificationMode, type NotifiedChannel } from './notification-templates.js';
+import { NOTIFICATION_TEMPLATES, type NotificationMode, type NotificationPurpose, type NotifiedChannel } from './notification-templates.js';
 
 export interface RenderNotificationInput {
+  /** Default `message`: something new is waiting. */
+  purpose?: NotificationPurpose;
   /** privacy: the notification only says a secure message is waiting; convenience: it carries the message. */
   mode: NotificationMode;
   channel: NotifiedChannel;
@@ -36,7 +38,7 @@ const CONTENT_LIMITS: Record<NotifiedChannel, { title: number; body: number }> =
 
 @Injectable()
 export class NotificationRenderer {
-  private readonly templates: Record<NotificationMode, Record<NotifiedChannel, CompiledSet>>;
+  private readonly templates: Record<NotificationPurpose, Record<NotificationMode, Record<NotifiedChannel, CompiledSet>>>;
 
   constructor() {
     // An isolated environment so helpers or partials registered elsewhere can't alter our output.
@@ -44,8 +46,8 @@ export class NotificationRenderer {
     // strict: a template naming a field we do not pass (e.g. a privacy template naming `body`) throws.
     const plain = (source: string) => handlebars.compile<TemplateContext>(source, { noEscape: true, strict: true });
     const html = (source: string) => handlebars.compile<TemplateContext>(source, { strict: true });
-    const compileMode = (mode: NotificationMode) => {
-      const sources = NOTIFICATION_TEMPLATES[mode];
+    const compileMode = (purpose: NotificationPurpose, mode: NotificationMode) => {
+      const sources = NOTIFICATION_TEMPLATES[purpose][mode];
       const compileSet = (channel: NotifiedChannel): CompiledSet => ({
         subject: plain(sources[channel].subject),
         text: plain(sources[channel].text),
@@ -53,17 +55,22 @@ export class NotificationRenderer {
       });
       return { email: compileSet('email'), push: compileSet('push'), sms: compileSet('sms') };
     };
-    this.templates = { privacy: compileMode('privacy'), convenience: compileMode('convenience') };
+    const purposes = Object.keys(NOTIFICATION_TEMPLATES) as NotificationPurpose[];
+    this.templates = Object.fromEntries(
+      purposes.map((purpose) => [purpose, { privacy: compileMode(purpose, 'privacy'), convenience: compileMode(purpose, 'convenience') }]),
+    ) as typeof this.templates;
     // Handlebars compiles lazily on first call; render every template now so a broken one fails at startup.
-    for (const mode of ['privacy', 'convenience'] as const) {
-      for (const channel of ['email', 'push', 'sms'] as const) {
-        this.render({ mode, channel, organizationName: 'o', recipientName: 'r', title: 't', body: 'b', url: 'https://u' });
+    for (const purpose of purposes) {
+      for (const mode of ['privacy', 'convenience'] as const) {
+        for (const channel of ['email', 'push', 'sms'] as const) {
+          this.render({ purpose, mode, channel, organizationName: 'o', recipientName: 'r', title: 't', body: 'b', url: 'https://u' });
+        }
       }
     }
   }
 
   render(input: RenderNotificationInput): Notification {
-    const set = this.templates[input.mode][input.channel];
+    const set = this.templates[input.purpose ?? 'message'][input.mode][input.channel];
     const context: TemplateContext = { organizationName: input.organizationName, recipientName: input.recipientName, url: input.url };
     if (input.mode === 'convenience') {
       // Only convenience mode ever sees the content; privacy templates could not leak it if they tried.

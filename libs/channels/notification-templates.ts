@@ -13,10 +13,12 @@ export interface TemplateSources {
 
 export type NotificationMode = 'privacy' | 'convenience';
 export type NotifiedChannel = 'push' | 'email' | 'sms';
+/** message: something new arrived; reminder: it is still unread; read_receipt: someone read what was sent. */
+export type NotificationPurpose = 'message' | 'reminder' | 'read_receipt';
 
 const PRIVACY_SUBJECT = 'You have a new secure message from {{organizationName}}';
 
-export const NOTIFICATION_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, TemplateSources>> = {
+const MESSAGE_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, TemplateSources>> = {
   privacy: {
     email: {
       subject: PRIVACY_SUBJECT,
@@ -68,4 +70,89 @@ export const NOTIFICATION_TEMPLATES: Record<NotificationMode, Record<NotifiedCha
       html: '<p>{{organizationName}}: {{title}}</p>\n<div style="white-space: pre-wrap">{{body}}</div>\n<p><a href="{{url}}">{{url}}</a></p>',
     },
   },
+};
+
+const REMINDER_SUBJECT = 'Reminder: an unread secure message from {{organizationName}} is waiting';
+
+const REMINDER_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, TemplateSources>> = {
+  privacy: {
+    email: {
+      subject: REMINDER_SUBJECT,
+      text: ['Hello {{recipientName}},', '', 'A secure message from {{organizationName}} is still unread. It is waiting for you here:', '', '{{url}}'].join('\n'),
+      html: [
+        '<p>Hello {{recipientName}},</p>',
+        '<p>A secure message from {{organizationName}} is still unread.</p>',
+        '<p><a href="{{url}}">Read the secure message</a></p>',
+      ].join('\n'),
+    },
+    push: {
+      subject: '{{organizationName}}',
+      text: 'You have an unread secure message. Tap to read it.',
+      html: '<p>You have an unread secure message from {{organizationName}}. <a href="{{url}}">Read it</a></p>',
+    },
+    sms: {
+      subject: REMINDER_SUBJECT,
+      text: '{{organizationName}}: a secure message is still unread. Read it at {{url}}',
+      html: '<p>{{organizationName}}: a secure message is still unread. <a href="{{url}}">Read it</a></p>',
+    },
+  },
+  convenience: {
+    email: {
+      subject: 'Reminder: {{title}}',
+      text: ['Hello {{recipientName}},', '', 'This message from {{organizationName}} is still unread:', '', '{{body}}', '', 'Reply or read it here: {{url}}'].join('\n'),
+      html: [
+        '<p>Hello {{recipientName}},</p>',
+        '<p>This message from {{organizationName}} is still unread:</p>',
+        '<h2>{{title}}</h2>',
+        '<div style="white-space: pre-wrap">{{body}}</div>',
+        '<p><a href="{{url}}">Reply or read it here</a></p>',
+      ].join('\n'),
+    },
+    push: {
+      subject: 'Reminder: {{title}}',
+      text: '{{body}}',
+      html: '<p><strong>Reminder: {{title}}</strong></p>\n<div style="white-space: pre-wrap">{{body}}</div>\n<p><a href="{{url}}">Open</a></p>',
+    },
+    sms: {
+      subject: 'Reminder: {{title}}',
+      text: '{{organizationName}}: still unread: {{title}}\n{{url}}',
+      html: '<p>{{organizationName}}: still unread: {{title}}</p>\n<p><a href="{{url}}">{{url}}</a></p>',
+    },
+  },
+};
+
+// Read receipts name neither the reader nor the message in privacy mode: who reads what is itself private.
+const READ_RECEIPT_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, TemplateSources>> = {
+  privacy: {
+    email: {
+      subject: 'A secure message was read',
+      text: ['Hello {{recipientName}},', '', 'A secure message you follow in {{organizationName}} was read. See who has read it:', '', '{{url}}'].join('\n'),
+      html: ['<p>Hello {{recipientName}},</p>', '<p>A secure message you follow in {{organizationName}} was read.</p>', '<p><a href="{{url}}">See who has read it</a></p>'].join('\n'),
+    },
+    push: {
+      subject: '{{organizationName}}',
+      text: 'A secure message you follow was read.',
+      html: '<p>A secure message you follow was read. <a href="{{url}}">Open</a></p>',
+    },
+    sms: {
+      subject: 'A secure message was read',
+      text: '{{organizationName}}: a secure message you follow was read. {{url}}',
+      html: '<p>{{organizationName}}: a secure message you follow was read. <a href="{{url}}">Open</a></p>',
+    },
+  },
+  convenience: {
+    email: {
+      subject: 'Read: {{title}}',
+      text: ['Hello {{recipientName}},', '', '{{body}}', '', '{{url}}'].join('\n'),
+      html: ['<p>Hello {{recipientName}},</p>', '<p>{{body}}</p>', '<p><a href="{{url}}">Open the conversation</a></p>'].join('\n'),
+    },
+    push: { subject: 'Read: {{title}}', text: '{{body}}', html: '<p><strong>Read: {{title}}</strong></p>\n<p>{{body}}</p>' },
+    sms: { subject: 'Read: {{title}}', text: '{{organizationName}}: {{body}} {{url}}', html: '<p>{{organizationName}}: {{body}}</p>' },
+  },
+};
+
+export const NOTIFICATION_TEMPLATES: Record<NotificationPurpose, Record<NotificationMode, Record<NotifiedChannel, TemplateSources>>> = {
+  message: MESSAGE_TEMPLATES,
+  reminder: REMINDER_TEMPLATES,
+  read_receipt: READ_RECEIPT_TEMPLATES,
 };

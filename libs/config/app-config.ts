@@ -25,6 +25,12 @@ export interface AppConfig {
     from: string;
     sendgridApiKey?: string;
     sendgridApiBaseUrl?: string;
+    /** Domain of the signed reply-to addresses (`reply+<token>@<domain>`); its MX points at SendGrid Inbound Parse. */
+    replyDomain: string;
+    /** HMAC key that signs reply-to addresses. */
+    replySecret: string;
+    /** Shared secret SendGrid Inbound Parse must present; without it inbound email is switched off. */
+    inboundSecret?: string;
   };
   sms: {
     provider: SmsProviderName;
@@ -100,7 +106,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     from: str('EMAIL_FROM', 'Tidings <no-reply@tidings.local>')!,
     sendgridApiKey: str('SENDGRID_API_KEY'),
     sendgridApiBaseUrl: url('SENDGRID_API_BASE_URL'),
+    replyDomain: str('EMAIL_REPLY_DOMAIN', 'reply.tidings.local')!.toLowerCase(),
+    replySecret: secret('EMAIL_REPLY_SECRET', 'dev-email-reply-secret-change-me'),
+    inboundSecret: str('INBOUND_EMAIL_SECRET'),
   };
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(email.replyDomain)) {
+    problems.push(`EMAIL_REPLY_DOMAIN must be a domain name (got "${email.replyDomain}")`);
+  }
+  if (email.inboundSecret !== undefined && email.inboundSecret.length < 16) problems.push('INBOUND_EMAIL_SECRET must be at least 16 characters long');
   if (email.provider === 'sendgrid') {
     required('SENDGRID_API_KEY', 'when EMAIL_PROVIDER=sendgrid');
     required('EMAIL_FROM', 'when EMAIL_PROVIDER=sendgrid');

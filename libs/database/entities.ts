@@ -12,6 +12,9 @@ import { ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient 
 import { TeamMember } from '../teams/team-member.entity.js';
 import { Team } from '../teams/team.entity.js';
 import { Attachment } from '../attachments/attachment.entity.js';
+import { Conversation, ConversationMessage, ConversationMessageReceipt, ConversationParticipant } from '../conversations/conversation.entity.js';
+import { ConversationNotification } from '../conversations/conversation-notification.entity.js';
+import { InboundEmail } from '../conversations/inbound-email.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */
-export const ENTITIES = [Organization, User, Message, MessageDelivery, PushSubscription, AuditEvent, LoginAttempt, Team, TeamMember, ClientAccount, ClientAccountAccess, CannedResponse, ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient, Attachment];
+export const ENTITIES = [Organization, User, Message, MessageDelivery, PushSubscription, AuditEvent, LoginAttempt, Team, TeamMember, ClientAccount, ClientAccountAccess, CannedResponse, ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient, Attachment, Conversation, ConversationParticipant, ConversationMessage, ConversationMessageReceipt, ConversationNotification, InboundEmail];

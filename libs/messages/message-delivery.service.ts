@@ -1,21 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import {
-  Channel,
-  EMAIL_PROVIDER,
-  EmailProvider,
-  PermanentDeliveryError,
-  ProviderChannel,
-  PUSH_PROVIDER,
-  PushProvider,
-  PushSubscriptionGoneError,
-  SMS_PROVIDER,
-  SmsProvider,
-} from '../channels/channel.js';
+import { Channel, PermanentDeliveryError, ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
+import { describeDeliveryError } from '../channels/providers/delivery-errors.js';
+import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
-import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
 import { MessageDelivery } from './message-delivery.entity.js';
 import { Message } from './message.entity.js';
 
@@ -41,9 +31,7 @@ export class MessageDeliveryService {
     private readonly renderer: NotificationRenderer,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(EMAIL_PROVIDER) private readonly email: EmailProvider,
-    @Inject(SMS_PROVIDER) private readonly sms: SmsProvider,
-    @Inject(PUSH_PROVIDER) private readonly push: PushProvider,
+    private readonly sender: NotificationSender,
   ) {}
 
   /**
@@ -94,7 +82,7 @@ export class MessageDeliveryService {
       await this.em.flush();
       return outcome.status;
     } catch (error) {
-      delivery.lastError = describeError(error);
+      delivery.lastError = describeDeliveryError(error);
       if (error instanceof PermanentDeliveryError) delivery.status = 'failed';
       await this.em.flush();
       this.logger.warn(`message ${messageId} ${channel} attempt ${delivery.attempts} failed: ${delivery.lastError}`);
@@ -138,48 +126,17 @@ export class MessageDeliveryService {
     return { outcome: 'gone' };
   }
 
-  private async sendOn(
-    channel: ProviderChannel,
-    message: Message,
-  ): Promise<{ status: 'sent'; providerMessageId?: string } | { status: 'skipped'; reason: string }> {
-    const recipient = message.recipient;
+  private sendOn(channel: ProviderChannel, message: Message): Promise<SendOutcome> {
     const notification = this.renderer.render({
       mode: message.organization.notificationMode,
       channel,
       organizationName: message.organization.name,
-      recipientName: recipient.name,
+      recipientName: message.recipient.name,
       title: message.title,
       body: message.body,
       url: `${this.config.appUrl}/messages/${message.id}`,
     });
-    if (channel === 'email') {
-      return { status: 'sent', ...(await this.email.send({ email: recipient.email, name: recipient.name }, notification)) };
-    }
-    if (channel === 'sms') {
-      if (!recipient.phone) return { status: 'skipped', reason: 'recipient has no phone number' };
-      return { status: 'sent', ...(await this.sms.send(recipient.phone, notification)) };
-    }
-    const subscriptions = await this.em.find(PushSubscription, { user: recipient.id });
-    if (subscriptions.length === 0) return { status: 'skipped', reason: 'recipient has no push subscription' };
-    let delivered = 0;
-    let providerMessageId: string | undefined;
-    for (const subscription of subscriptions) {
-      try {
-        const result = await this.push.send({ endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } }, notification);
-        delivered += 1;
-        providerMessageId ??= result.providerMessageId;
-      } catch (error) {
-        if (!(error instanceof PushSubscriptionGoneError)) throw error;
-        // The browser unsubscribed; forget it so it is never tried again.
-        await this.em.nativeDelete(PushSubscription, { id: subscription.id });
-      }
-    }
-    if (delivered === 0) return { status: 'skipped', reason: 'every push subscription has expired' };
-    return { status: 'sent', providerMessageId };
+    return this.sender.send(channel, message.recipient, notification);
   }
 }
 
-function describeError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, 500);
-}

@@ -64,6 +64,8 @@ describe('SendgridEmailProvider against the SendGrid fake', () => {
     from: 'Tidings <no-reply@tidings.test>',
     sendgridApiKey: apiKey,
     sendgridApiBaseUrl: baseUrl,
+    replyDomain: 'reply.tidings.test',
+    replySecret: 'a reply secret of some length',
   });
 
   beforeAll(async () => {

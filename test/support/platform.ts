@@ -31,6 +31,7 @@ export class TemporalDevServer {
       '--search-attribute', 'TidingsOrganizationId=Keyword',
       '--search-attribute', 'TidingsRecipientId=Keyword',
       '--search-attribute', 'TidingsMessageId=Keyword',
+      '--search-attribute', 'TidingsConversationId=Keyword',
     ], process.env).start();
     await waitFor('the Temporal dev server', async () => {
       const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });

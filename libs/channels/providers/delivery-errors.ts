@@ -36,3 +36,9 @@ export function redactRecipient(reason: string, recipient: string): string {
 export function deliveryErrorForStatus(status: number, reason: string): PermanentDeliveryError | TransientDeliveryError {
   return isRetryableStatus(status) ? new TransientDeliveryError(reason, status) : new PermanentDeliveryError(reason, status);
 }
+
+/** What is stored as a delivery's last error: the error's name and message, bounded. */
+export function describeDeliveryError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 500);
+}

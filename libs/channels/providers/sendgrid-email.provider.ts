@@ -3,7 +3,7 @@ import type sendgridClientSingleton from '@sendgrid/client';
 import * as sendgridMailModule from '@sendgrid/mail';
 import type sendgridMailSingleton from '@sendgrid/mail';
 import type { AppConfig } from '../../config/app-config.js';
-import { TransientDeliveryError, type EmailProvider, type EmailRecipient, type Notification, type SendResult } from '../channel.js';
+import { TransientDeliveryError, type EmailProvider, type EmailRecipient, type EmailThreading, type Notification, type SendResult } from '../channel.js';
 import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors.js';
 
 // @sendgrid 8.1.6 typings declare the `Client` and `MailService` classes as named exports beside
@@ -35,7 +35,7 @@ export class SendgridEmailProvider implements EmailProvider {
     this.mail.setTimeout(REQUEST_TIMEOUT_MS);
   }
 
-  async send(to: EmailRecipient, notification: Notification): Promise<SendResult> {
+  async send(to: EmailRecipient, notification: Notification, threading?: EmailThreading): Promise<SendResult> {
     try {
       const [response] = await this.mail.send({
         to: { email: to.email, name: to.name },
@@ -43,6 +43,7 @@ export class SendgridEmailProvider implements EmailProvider {
         subject: notification.subject,
         text: notification.text,
         html: notification.html,
+        ...(threading ? { replyTo: threading.replyTo, headers: threadingHeaders(threading) } : {}),
       });
       const messageId: unknown = response.headers?.['x-message-id'];
       return { providerMessageId: typeof messageId === 'string' ? messageId : undefined };
@@ -50,6 +51,14 @@ export class SendgridEmailProvider implements EmailProvider {
       throw toDeliveryError(error, to.email);
     }
   }
+}
+
+function threadingHeaders(threading: EmailThreading): Record<string, string> {
+  return {
+    'Message-ID': threading.messageId,
+    ...(threading.inReplyTo ? { 'In-Reply-To': threading.inReplyTo } : {}),
+    ...(threading.references?.length ? { References: threading.references.join(' ') } : {}),
+  };
 }
 
 /** SendGrid's ResponseError: `code` is the HTTP status, `response.body.errors[].message` the reason. */

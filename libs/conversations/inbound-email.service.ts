@@ -1,0 +1,112 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { stripQuotedReply } from '../rich-text/quoted-reply.js';
+import { User } from '../users/user.entity.js';
+import { Conversation, ConversationParticipant } from './conversation.entity.js';
+import { ConversationsService } from './conversations.service.js';
+import { InboundEmail } from './inbound-email.entity.js';
+import { ReplyAddresses } from './reply-address.js';
+
+/** The fields of a SendGrid Inbound Parse post that matter here (all optional: it is outside input). */
+export interface InboundParsePost {
+  from?: string;
+  to?: string;
+  cc?: string;
+  envelope?: string;
+  text?: string;
+  html?: string;
+  SPF?: string;
+  dkim?: string;
+  attachments?: string;
+}
+
+export type InboundOutcome = { status: 'accepted'; messageId: string } | { status: 'refused'; reason: string };
+
+const ADDRESS = /[^\s<>,;:"'()[\]]+@[^\s<>,;:"'()[\]]+/g;
+
+/**
+ * Turns an email reply into a conversation message — only when the reply address was signed for the very
+ * participant the mail comes from. Anything else is refused and recorded, never posted.
+ */
+@Injectable()
+export class InboundEmailService {
+  private readonly logger = new Logger(InboundEmailService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly replyAddresses: ReplyAddresses,
+    private readonly conversations: ConversationsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async receive(post: InboundParsePost): Promise<InboundOutcome> {
+    const from = (post.from?.match(ADDRESS) ?? [])[0]?.toLowerCase() ?? '';
+    const recipients = [...envelopeRecipients(post.envelope), ...(post.to?.match(ADDRESS) ?? []), ...(post.cc?.match(ADDRESS) ?? [])];
+    const record = Object.assign(new InboundEmail(), { fromAddress: from || '(none)', toAddress: recipients[0]?.toLowerCase() ?? '(none)' });
+
+    const refuse = async (reason: string): Promise<InboundOutcome> => {
+      Object.assign(record, { status: 'refused', reason });
+      await this.em.insert(InboundEmail, record);
+      if (record.organizationId) {
+        await this.audit.record({
+          organizationId: record.organizationId,
+          actorId: record.userId,
+          action: 'conversation.email_reply_refused',
+          subjectType: 'conversation',
+          subjectId: record.conversationId!,
+          details: { inboundEmailId: record.id, reason },
+        });
+      }
+      this.logger.warn(`inbound email ${record.id} refused: ${reason}`);
+      return { status: 'refused', reason };
+    };
+
+    const addressed = this.replyAddresses.find(recipients);
+    if (!addressed) return refuse('not addressed to a reply address of ours');
+    record.toAddress = addressed.address;
+    const conversation = await this.em.findOne(Conversation, addressed.conversationId);
+    if (!conversation) return refuse('the reply address names no conversation');
+    Object.assign(record, { organizationId: conversation.organization.id, conversationId: conversation.id });
+    if (!from) return refuse('the mail has no sender address');
+    const sender = await this.em.findOne(User, { email: from, organization: conversation.organization.id });
+    if (!sender || !this.replyAddresses.verify(addressed.token, conversation.id, sender.id)) {
+      return refuse('the sender does not match the reply address (forged or forwarded mail)');
+    }
+    record.userId = sender.id;
+    if (failedAuthentication(post)) return refuse('the sender domain failed both SPF and DKIM');
+    const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: sender.id, leftAt: null });
+    if (!participant) return refuse('the sender is no longer in the conversation');
+    const reply = stripQuotedReply({ text: post.text, html: post.html });
+    if (!reply.text.trim()) return refuse('nothing was left once the quoted earlier mail was removed');
+
+    try {
+      const message = await this.conversations.replyByEmail({ id: sender.id, organizationId: conversation.organization.id, role: sender.role }, conversation.id, reply);
+      Object.assign(record, { status: 'accepted', messageId: message.id, reason: Number(post.attachments ?? 0) > 0 ? 'attachments in email replies are not imported' : null });
+      await this.em.insert(InboundEmail, record);
+      return { status: 'accepted', messageId: message.id };
+    } catch (error) {
+      // A closed conversation or a rule the API would also enforce: the sender's answer, not a server fault.
+      if (error instanceof HttpException && error.getStatus() < 500) return refuse(error.message);
+      throw error;
+    }
+  }
+}
+
+function envelopeRecipients(envelope: string | undefined): string[] {
+  if (!envelope) return [];
+  try {
+    const parsed = JSON.parse(envelope) as { to?: unknown };
+    return Array.isArray(parsed.to) ? parsed.to.filter((value): value is string => typeof value === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** SendGrid reports SPF ("pass", "fail", …) and DKIM ("{@example.org : pass}"); failing both means forged. */
+function failedAuthentication(post: InboundParsePost): boolean {
+  if (post.SPF === undefined && post.dkim === undefined) return false;
+  const spfPassed = /^\s*pass\b/i.test(post.SPF ?? '');
+  const dkimPassed = /:\s*pass\b/i.test(post.dkim ?? '');
+  return !spfPassed && !dkimPassed;
+}

@@ -1,0 +1,95 @@
+import { ActivityFailure, condition, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import type { ConversationNotificationActivities } from '../activities/conversation-notification.activities.js';
+import type { ProviderChannel } from '../libs/channels/channel.js';
+import type { ConversationNotificationKind } from '../libs/conversations/conversation-notification.entity.js';
+
+export interface ConversationMessageInput {
+  messageId: string;
+}
+
+export interface ConversationMessageState {
+  phase: 'notifying' | 'awaiting_reads' | 'ended';
+  /** Recipients who have not yet read the message, as far as the workflow has been told. */
+  unread: string[];
+  reminded: string[];
+  readNotices: number;
+}
+
+/** The API sends it when a recipient reads the message. */
+export const recipientReadSignal = defineSignal<[{ userId: string }]>('recipientRead');
+export const conversationMessageStateQuery = defineQuery<ConversationMessageState>('state');
+
+export const workflowIdForConversationMessage = (messageId: string) => `conversation-message-${messageId}`;
+
+/** A read receipt is worth sending for this long; after that the workflow stops waiting for readers. */
+const READ_RECEIPT_WINDOW_MS = 30 * 24 * 3600_000;
+
+const { planNotifications, findUnreadRecipients, planReadNotice, recordNotificationFailure } = proxyLocalActivities<ConversationNotificationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Same policy as scheduled messages: a 429 or 5xx waits and tries again for up to a day. */
+const { sendNotification } = proxyActivities<ConversationNotificationActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
+});
+
+/**
+ * What follows one message posted in a conversation: tell each recipient it is there; if the organisation
+ * asks for it, remind those who have not read it after a while, once; and if the author asked for a read
+ * receipt, tell them (and whoever the organisation names) as recipients read it.
+ */
+export async function conversationMessage(input: ConversationMessageInput): Promise<ConversationMessageState> {
+  const plan = await planNotifications(input.messageId);
+  const unread = new Set(plan.recipients.map((recipient) => recipient.userId));
+  const readers: string[] = [];
+  const state: ConversationMessageState = { phase: 'notifying', unread: [], reminded: [], readNotices: 0 };
+  setHandler(conversationMessageStateQuery, () => ({ ...state, unread: [...unread] }));
+  setHandler(recipientReadSignal, ({ userId }) => {
+    if (unread.delete(userId)) readers.push(userId);
+  });
+
+  // 1. Tell every recipient, on every channel they can receive, each channel retrying on its own.
+  await Promise.all(plan.recipients.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'new_message'))));
+
+  // 2. One reminder for whoever has still not read it; reading first cancels it.
+  state.phase = 'awaiting_reads';
+  if (plan.reminderAfterMs !== null && unread.size > 0) {
+    const allRead = await condition(() => unread.size === 0, plan.reminderAfterMs);
+    if (!allRead) {
+      // The database is the truth: a read whose signal was lost must not earn a reminder.
+      const stillUnread = await findUnreadRecipients(input.messageId, [...unread]);
+      state.reminded = stillUnread;
+      const channelsOf = new Map(plan.recipients.map((recipient) => [recipient.userId, recipient.channels]));
+      await Promise.all(stillUnread.flatMap((userId) => (channelsOf.get(userId) ?? []).map((channel) => notify(userId, channel, 'unread_reminder'))));
+    }
+  }
+
+  // 3. Read receipts, as recipients read it, for as long as that is news.
+  if (plan.readReceipt) {
+    const until = Date.now() + READ_RECEIPT_WINDOW_MS;
+    for (;;) {
+      while (readers.length > 0) {
+        const readerId = readers.shift()!;
+        const targets = await planReadNotice(input.messageId, readerId);
+        await Promise.all(targets.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'read_receipt', readerId))));
+        state.readNotices += 1;
+      }
+      if (unread.size === 0 || Date.now() >= until) break;
+      if (!(await condition(() => readers.length > 0, until - Date.now()))) break;
+    }
+  }
+  state.phase = 'ended';
+  return { ...state, unread: [...unread] };
+
+  async function notify(userId: string, channel: ProviderChannel, kind: ConversationNotificationKind, aboutUserId?: string): Promise<void> {
+    try {
+      await sendNotification({ messageId: input.messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId });
+    } catch (error) {
+      const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+      await recordNotificationFailure({ messageId: input.messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId }, reason);
+    }
+  }
+}
