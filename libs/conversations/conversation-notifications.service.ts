@@ -1,8 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PermanentDeliveryError, type EmailThreading, type ProviderChannel } from '../channels/channel.js';
+import type { EmailThreading, ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
-import { describeDeliveryError } from '../channels/providers/delivery-errors.js';
+import { attemptDelivery } from '../channels/delivery-attempt.js';
 import { NotificationSender } from '../channels/notification-sender.js';
 import type { NotificationPurpose } from '../channels/notification-templates.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -104,7 +104,9 @@ export class ConversationNotificationsService {
     const message = await this.em.findOneOrFail(ConversationMessage, key.messageId, { populate: ['conversation.organization', 'author'] });
     const conversation = message.conversation;
     const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: key.userId });
-    if (!participant || participant.leftAt) return this.settle(notification, { status: 'skipped', reason: 'no longer in the conversation' });
+    if (!participant || participant.leftAt) {
+      return attemptDelivery(this.em, notification, async () => ({ status: 'skipped', reason: 'no longer in the conversation' }), this.logger, 'skip');
+    }
     const recipient = await this.em.findOneOrFail(User, key.userId);
     const reader = key.kind === 'read_receipt' ? await this.em.findOneOrFail(User, key.aboutUserId) : null;
     const organization = conversation.organization;
@@ -127,16 +129,8 @@ export class ConversationNotificationsService {
       // Only convenience mode invites answers by email: privacy mode keeps every word inside the platform.
       ...(organization.notificationMode === 'convenience' && !reader ? { replyTo: this.replyAddresses.addressFor(conversation.id, recipient.id) } : {}),
     };
-    notification.attempts += 1;
-    try {
-      return this.settle(notification, await this.sender.send(key.channel, recipient, rendered, key.channel === 'email' ? threading : undefined));
-    } catch (error) {
-      notification.lastError = describeDeliveryError(error);
-      if (error instanceof PermanentDeliveryError) notification.status = 'failed';
-      await this.em.flush();
-      this.logger.warn(`conversation message ${key.messageId} ${key.kind} ${key.channel} attempt ${notification.attempts} failed: ${notification.lastError}`);
-      throw error;
-    }
+    const send = () => this.sender.send(key.channel, recipient, rendered, key.channel === 'email' ? threading : undefined);
+    return attemptDelivery(this.em, notification, send, this.logger, `conversation message ${key.messageId} ${key.kind} ${key.channel}`);
   }
 
   /** Called once a notification has failed for good (a permanent refusal or retries exhausted). */
@@ -155,15 +149,6 @@ export class ConversationNotificationsService {
       .ignore()
       .execute('run');
     return this.em.findOneOrFail(ConversationNotification, { message: key.messageId, user: key.userId, channel: key.channel, kind: key.kind, aboutUserId: key.aboutUserId });
-  }
-
-  private async settle(notification: ConversationNotification, outcome: { status: 'sent'; providerMessageId?: string } | { status: 'skipped'; reason: string }) {
-    notification.status = outcome.status;
-    notification.lastError = outcome.status === 'skipped' ? outcome.reason : null;
-    notification.providerMessageId = outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null;
-    notification.sentAt = outcome.status === 'sent' ? new Date() : null;
-    await this.em.flush();
-    return outcome.status;
   }
 
   /** The channels each user can receive: email always, SMS with a phone number, push with a subscription. */

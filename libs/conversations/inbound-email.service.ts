@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { stripQuotedReply } from '../rich-text/quoted-reply.js';
+import { MAX_RICH_TEXT_BYTES } from '../rich-text/rich-text.js';
 import { User } from '../users/user.entity.js';
 import { Conversation, ConversationParticipant } from './conversation.entity.js';
 import { ConversationsService } from './conversations.service.js';
@@ -79,6 +80,7 @@ export class InboundEmailService {
     if (!participant) return refuse('the sender is no longer in the conversation');
     const reply = stripQuotedReply({ text: post.text, html: post.html });
     if (!reply.text.trim()) return refuse('nothing was left once the quoted earlier mail was removed');
+    if (Buffer.byteLength(reply.html, 'utf8') > MAX_RICH_TEXT_BYTES) return refuse(`the reply is larger than ${MAX_RICH_TEXT_BYTES / 1024} KB`);
 
     try {
       const message = await this.conversations.replyByEmail({ id: sender.id, organizationId: conversation.organization.id, role: sender.role }, conversation.id, reply);

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { Channel, PermanentDeliveryError, ProviderChannel } from '../channels/channel.js';
+import { Channel, ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
-import { describeDeliveryError } from '../channels/providers/delivery-errors.js';
+import { attemptDelivery } from '../channels/delivery-attempt.js';
 import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { MessageDelivery } from './message-delivery.entity.js';
@@ -72,22 +72,7 @@ export class MessageDeliveryService {
     );
     if (delivery.status === 'sent' || delivery.status === 'skipped') return delivery.status;
     const message = delivery.message;
-    delivery.attempts += 1;
-    try {
-      const outcome = await this.sendOn(channel, message);
-      delivery.status = outcome.status;
-      delivery.lastError = outcome.status === 'skipped' ? outcome.reason : null;
-      delivery.providerMessageId = outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null;
-      delivery.sentAt = outcome.status === 'sent' ? new Date() : null;
-      await this.em.flush();
-      return outcome.status;
-    } catch (error) {
-      delivery.lastError = describeDeliveryError(error);
-      if (error instanceof PermanentDeliveryError) delivery.status = 'failed';
-      await this.em.flush();
-      this.logger.warn(`message ${messageId} ${channel} attempt ${delivery.attempts} failed: ${delivery.lastError}`);
-      throw error;
-    }
+    return attemptDelivery(this.em, delivery, () => this.sendOn(channel, message), this.logger, `message ${messageId} ${channel}`);
   }
 
   /** Called once a channel has failed for good (a permanent refusal or retries exhausted). */

@@ -78,7 +78,6 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
  */
 function safeLinkHref(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
-  // eslint-disable-next-line no-control-regex
   const href = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
   let url: URL;
   try {
@@ -104,7 +103,6 @@ function tableSpans(attribs: sanitizeHtml.Attributes): sanitizeHtml.Attributes {
  * C0 controls other than tab, line feed and carriage return, and DEL: invisible in a message, and NUL is
  * refused by PostgreSQL text columns outright.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 function withoutControlCharacters(text: string): string {

@@ -36,5 +36,13 @@ describe('configuration', () => {
   test('production refuses to start with the development secrets', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TIDINGS_BOOTSTRAP_TOKEN is required in production[\s\S]*JWT_SECRET is required in production/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow('JWT_SECRET must be at least 16 characters long');
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('EMAIL_REPLY_SECRET is required in production');
+  });
+
+  test('reply by email: a bad reply domain or a short inbound secret is refused, and inbound email is off until a secret is set', () => {
+    expect(() => loadConfig({ EMAIL_REPLY_DOMAIN: 'not a domain' })).toThrow('EMAIL_REPLY_DOMAIN must be a domain name (got "not a domain")');
+    expect(() => loadConfig({ INBOUND_EMAIL_SECRET: 'short' })).toThrow('INBOUND_EMAIL_SECRET must be at least 16 characters long');
+    expect(loadConfig({}).email.inboundSecret).toBeUndefined();
+    expect(loadConfig({ EMAIL_REPLY_DOMAIN: 'Reply.Example.ORG' }).email.replyDomain).toBe('reply.example.org');
   });
 });
