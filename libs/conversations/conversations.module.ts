@@ -6,6 +6,7 @@ import { ConversationAttachmentAccessPolicy } from './conversation-attachment-ac
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsService } from './conversations.service.js';
 import { InboundEmailController } from './inbound-email.controller.js';
+import { InboundEmailUploadInterceptor } from './inbound-email-upload.interceptor.js';
 import { InboundEmailService } from './inbound-email.service.js';
 import { ReplyAddresses } from './reply-address.js';
 
@@ -13,6 +14,6 @@ import { ReplyAddresses } from './reply-address.js';
 @Module({
   imports: [AttachmentsModule.forRoot({ accessPolicy: ConversationAttachmentAccessPolicy }), ClientAccountsModule],
   controllers: [ConversationsController, InboundEmailController],
-  providers: [ConversationsService, ContactMessagingRules, InboundEmailService, ReplyAddresses],
+  providers: [ConversationsService, ContactMessagingRules, InboundEmailService, InboundEmailUploadInterceptor, ReplyAddresses],
 })
 export class ConversationsModule {}

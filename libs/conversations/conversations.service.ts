@@ -221,11 +221,11 @@ export class ConversationsService {
   }
 
   /** Appends a reply that came in by email, as its verified sender; the same rules as the API apply. */
-  async replyByEmail(sender: AuthUser, conversationId: string, content: { html: string; text: string }): Promise<ConversationMessage> {
+  async replyByEmail(sender: AuthUser, conversationId: string, content: { html: string; text: string; attachmentIds: string[] }): Promise<ConversationMessage> {
     const { conversation, participant } = await this.membership(sender, conversationId);
     return this.em.transactional(async (em) => {
       await this.reopenForReply(em, sender, conversation, 'email reply');
-      return this.append(em, sender, conversation, participant.kind, { ...content, attachmentIds: [], readReceipt: false, source: 'email' });
+      return this.append(em, sender, conversation, participant.kind, { ...content, readReceipt: false, source: 'email' });
     });
   }
 

@@ -1,9 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Inject, NotFoundException, Post, Query, UnauthorizedException, UseInterceptors } from '@nestjs/common';
-import { AnyFilesInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Headers, HttpCode, Inject, NotFoundException, Post, Query, UnauthorizedException, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/auth-user.js';
+import type { IncomingUpload } from '../attachments/attachment-storage.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { InboundEmailUploadInterceptor } from './inbound-email-upload.interceptor.js';
 import { InboundEmailService, type InboundParsePost } from './inbound-email.service.js';
 
 /**
@@ -20,12 +21,21 @@ export class InboundEmailController {
   @Post('inbound')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
-  @UseInterceptors(AnyFilesInterceptor({ limits: { fileSize: 25 * 1024 * 1024, files: 20, fieldSize: 8 * 1024 * 1024, fields: 40 } }))
-  receive(@Headers('authorization') authorization: string | undefined, @Query('secret') querySecret: string | undefined, @Body() body: InboundParsePost) {
-    const expected = this.config.email.inboundSecret;
-    if (!expected) throw new NotFoundException('inbound email is not configured');
-    if (!matches(basicAuthPassword(authorization) ?? querySecret, expected)) throw new UnauthorizedException('the inbound email secret is missing or wrong');
-    return this.inbound.receive(body ?? {});
+  @UseInterceptors(InboundEmailUploadInterceptor)
+  async receive(
+    @Headers('authorization') authorization: string | undefined,
+    @Query('secret') querySecret: string | undefined,
+    @Body() body: InboundParsePost,
+    @UploadedFiles() files: IncomingUpload[] | undefined,
+  ) {
+    try {
+      const expected = this.config.email.inboundSecret;
+      if (!expected) throw new NotFoundException('inbound email is not configured');
+      if (!matches(basicAuthPassword(authorization) ?? querySecret, expected)) throw new UnauthorizedException('the inbound email secret is missing or wrong');
+      return await this.inbound.receive(body ?? {}, files ?? []);
+    } finally {
+      await this.inbound.discardUnused(files ?? []);
+    }
   }
 }
 

@@ -1,6 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { sanitizeFilename } from '../attachments/attachment-filename.js';
+import { AttachmentStorage, type IncomingUpload } from '../attachments/attachment-storage.js';
+import { AttachmentsService } from '../attachments/attachments.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
 import { stripQuotedReply } from '../rich-text/quoted-reply.js';
 import { MAX_RICH_TEXT_BYTES } from '../rich-text/rich-text.js';
 import { User } from '../users/user.entity.js';
@@ -39,9 +43,11 @@ export class InboundEmailService {
     private readonly replyAddresses: ReplyAddresses,
     private readonly conversations: ConversationsService,
     private readonly audit: AuditService,
+    private readonly attachments: AttachmentsService,
+    private readonly storage: AttachmentStorage,
   ) {}
 
-  async receive(post: InboundParsePost): Promise<InboundOutcome> {
+  async receive(post: InboundParsePost, files: IncomingUpload[] = []): Promise<InboundOutcome> {
     const from = (post.from?.match(ADDRESS) ?? [])[0]?.toLowerCase() ?? '';
     const recipients = [...envelopeRecipients(post.envelope), ...(post.to?.match(ADDRESS) ?? []), ...(post.cc?.match(ADDRESS) ?? [])];
     const record = Object.assign(new InboundEmail(), { fromAddress: from || '(none)', toAddress: recipients[0]?.toLowerCase() ?? '(none)' });
@@ -82,9 +88,11 @@ export class InboundEmailService {
     if (!reply.text.trim()) return refuse('nothing was left once the quoted earlier mail was removed');
     if (Buffer.byteLength(reply.html, 'utf8') > MAX_RICH_TEXT_BYTES) return refuse(`the reply is larger than ${MAX_RICH_TEXT_BYTES / 1024} KB`);
 
+    const author: AuthUser = { id: sender.id, organizationId: conversation.organization.id, role: sender.role };
     try {
-      const message = await this.conversations.replyByEmail({ id: sender.id, organizationId: conversation.organization.id, role: sender.role }, conversation.id, reply);
-      Object.assign(record, { status: 'accepted', messageId: message.id, reason: Number(post.attachments ?? 0) > 0 ? 'attachments in email replies are not imported' : null });
+      const { attachmentIds, refused } = await this.keepAttachments(author, files);
+      const message = await this.conversations.replyByEmail(author, conversation.id, { ...reply, attachmentIds });
+      Object.assign(record, { status: 'accepted', messageId: message.id, reason: refused.length ? `attachments not kept: ${refused.join('; ')}` : null });
       await this.em.insert(InboundEmail, record);
       return { status: 'accepted', messageId: message.id };
     } catch (error) {
@@ -92,6 +100,26 @@ export class InboundEmailService {
       if (error instanceof HttpException && error.getStatus() < 500) return refuse(error.message);
       throw error;
     }
+  }
+
+  /** Incoming files a request left behind (refused mail, refused files) are removed, never kept. */
+  async discardUnused(files: IncomingUpload[]): Promise<void> {
+    await Promise.all(files.map((file) => this.storage.discard(file)));
+  }
+
+  /** Each attached file goes through the same checks as an upload; a refused one is named, not fatal. */
+  private async keepAttachments(author: AuthUser, files: IncomingUpload[]): Promise<{ attachmentIds: string[]; refused: string[] }> {
+    const attachmentIds: string[] = [];
+    const refused: string[] = [];
+    for (const file of files) {
+      try {
+        attachmentIds.push((await this.attachments.upload(author, file)).id);
+      } catch (error) {
+        if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+        refused.push(`${sanitizeFilename(file.originalname)}: ${error.message}`);
+      }
+    }
+    return { attachmentIds, refused };
   }
 }
 
