@@ -1,4 +1,5 @@
-import type { ConversationNotificationsService, NotificationKey } from '../libs/conversations/conversation-notifications.service.js';
+import type { ConversationNotificationsService, NotificationKey, NotificationPlan } from '../libs/conversations/conversation-notifications.service.js';
+import { retryUntilCommitted } from './awaiting-commit.js';
 import { toActivityFailure } from './delivery-failure.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
@@ -7,7 +8,13 @@ export type ConversationUnitOfWork = <T>(work: (service: ConversationNotificatio
 /** Thin adapters from Temporal to the conversation notifications service. */
 export function createConversationNotificationActivities(inUnitOfWork: ConversationUnitOfWork) {
   return {
-    planNotifications: (messageId: string) => inUnitOfWork((service) => service.plan(messageId)),
+    planNotifications: (messageId: string): Promise<NotificationPlan> =>
+      inUnitOfWork(async (service) => {
+        const plan = await service.plan(messageId);
+        if (plan) return plan;
+        retryUntilCommitted(`conversation message ${messageId}`);
+        return { recipients: [], reminderAfterMs: null, readReceipt: false };
+      }),
     findUnreadRecipients: (messageId: string, userIds: string[]) => inUnitOfWork((service) => service.unreadRecipients(messageId, userIds)),
     planReadNotice: (messageId: string, readerId: string) => inUnitOfWork((service) => service.planReadNotice(messageId, readerId)),
     sendNotification: (key: NotificationKey) =>

@@ -1,6 +1,7 @@
 import type { Channel, ProviderChannel } from '../libs/channels/channel.js';
 import { toActivityFailure } from './delivery-failure.js';
-import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
+import type { ClaimResult, MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
+import { retryUntilCommitted } from './awaiting-commit.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
 export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<T>) => Promise<T>;
@@ -20,7 +21,13 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
     });
 
   return {
-    claimDelivery: (messageId: string) => inUnitOfWork((service) => service.claim(messageId)),
+    claimDelivery: (messageId: string): Promise<ClaimResult> =>
+      inUnitOfWork(async (service) => {
+        const claim = await service.claim(messageId);
+        if (claim.outcome !== 'missing') return claim;
+        retryUntilCommitted(`message ${messageId}`);
+        return { outcome: 'gone' };
+      }),
     sendEmail: deliver('email'),
     sendSms: deliver('sms'),
     sendPush: deliver('push'),

@@ -49,10 +49,10 @@ export class ConversationNotificationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Everyone still in the conversation who may see the message, except its author. */
-  async plan(messageId: string): Promise<NotificationPlan> {
+  /** Everyone still in the conversation who may see the message, except its author; null if there is no such message. */
+  async plan(messageId: string): Promise<NotificationPlan | null> {
     const message = await this.em.findOne(ConversationMessage, messageId, { populate: ['conversation.organization'] });
-    if (!message) return { recipients: [], reminderAfterMs: null, readReceipt: false };
+    if (!message) return null;
     const rows = await this.em.execute<Array<{ user_id: string }>>(
       `select p.user_id from conversation_participant p
          join app_user u on u.id = p.user_id

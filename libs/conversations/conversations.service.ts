@@ -234,9 +234,13 @@ export class ConversationsService {
     const { conversation } = await this.membership(caller, id);
     if (conversation.status === 'closed') throw new ConflictException('the conversation is closed; it takes no new recipients');
     const current = await this.em.find(ConversationParticipant, { conversation: id, leftAt: null });
-    const recipients = await this.resolveRecipients(caller.organizationId, dto.to ?? [], dto.cc ?? [], current.map((p) => p.user.id));
+    // The contact rules judge everyone named, those already here too: were people already in the conversation
+    // skipped first, a contact could tell a blind-copied contact (a quiet no-op) from anyone else (a 403).
+    const named = await this.resolveRecipients(caller.organizationId, dto.to ?? [], dto.cc ?? [], [caller.id]);
+    await this.contactRules.assertMayMessage(caller, named);
+    const present = new Set(current.map((p) => p.user.id));
+    const recipients = named.filter(({ user }) => !present.has(user.id));
     if (conversation.clientAccount) await this.checkClientAccount(caller, conversation.clientAccount.id, recipients);
-    await this.contactRules.assertMayMessage(caller, recipients);
     if (recipients.length > 0) {
       await this.em.transactional(async (em) => {
         const now = new Date();

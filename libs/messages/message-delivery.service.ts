@@ -14,6 +14,9 @@ export type ClaimResult =
   | { outcome: 'not_due'; deliverAt: string }
   | { outcome: 'gone' };
 
+/** `missing`: no such message at all — not yet committed, or never will be. */
+export type ClaimAttempt = ClaimResult | { outcome: 'missing' };
+
 export type ChannelOutcome = 'sent' | 'skipped';
 
 export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
@@ -39,7 +42,7 @@ export class MessageDeliveryService {
    * message center: the one step between the delivery time and the user seeing it. Loses to a cancel or a
    * move to a later time that reached the database first.
    */
-  async claim(messageId: string): Promise<ClaimResult> {
+  async claim(messageId: string): Promise<ClaimAttempt> {
     const rows: Array<Pick<Message, 'channels'> & { dismiss_at: Date | null }> = await this.em.getConnection().execute(
       `with claimed as (
          update message set status = 'delivered', delivered_at = now()
@@ -57,7 +60,8 @@ export class MessageDeliveryService {
       return { outcome: 'claimed', channels: rows[0].channels, dismissAt: rows[0].dismiss_at?.toISOString() ?? null };
     }
     const message = await this.em.findOne(Message, messageId, { fields: ['status', 'deliverAt', 'channels', 'dismissAt'] });
-    if (!message || message.status === 'cancelled') return { outcome: 'gone' };
+    if (!message) return { outcome: 'missing' };
+    if (message.status === 'cancelled') return { outcome: 'gone' };
     if (message.status === 'scheduled') return { outcome: 'not_due', deliverAt: message.deliverAt.toISOString() };
     // Claimed by an earlier attempt whose answer was lost: carry on delivering.
     return { outcome: 'claimed', channels: message.channels, dismissAt: message.dismissAt?.toISOString() ?? null };
