@@ -6,7 +6,7 @@ import { Organization } from './organization.entity.js';
 
 // The organisation's id lists are rows, not arrays, so a deleted user or team leaves none behind.
 
-/** Staff a contact may message, besides any restriction to their coordinator. */
+/** Staff a contact may message (with the teams below); ignored while contacts may message only their coordinator. */
 @Entity({ tableName: 'contact_messaging_staff' })
 @Index({ properties: ['user'] })
 export class ContactMessagingStaff {
