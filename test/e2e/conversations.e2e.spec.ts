@@ -1,4 +1,5 @@
 import { Api, ApiResponse, createOrganization, eventually, TestOrganization } from '../support/api.js';
+import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
 
 type TestUser = { id: string; email: string; name: string; api: Api };
@@ -238,6 +239,12 @@ describe('conversations (end to end)', () => {
     expect(byAction('conversation.read')).toEqual([alice.id, bob.id, staff.id]);
     expect(byAction('conversation.viewed')).toEqual(expect.arrayContaining([staff.id, alice.id, bob.id]));
     expect(audit.every((row) => row.subject_type === 'conversation')).toBe(true);
+
+    // The first message's workflow ends once both recipients have read it and their receipts went out.
+    const workflowId = `conversation-message-${first}`;
+    await expect(platform.client.workflow.getHandle(workflowId).result()).resolves.toMatchObject({ phase: 'ended', unread: [], readNotices: 2 });
+    await recordHistory(platform.temporal.address, workflowId, 'conversation-read-receipts');
+    await recordHistory(platform.temporal.address, `conversation-message-${alicesAsking.id}`, 'conversation-notified-awaiting-receipts');
   });
 
   test('a newly added recipient sees the earlier history as the BCC rule allows; adding someone already in changes nothing; unknown users are refused', async () => {

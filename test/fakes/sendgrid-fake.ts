@@ -21,7 +21,11 @@ export interface ReceivedSendgridMail {
   text: string | undefined;
   html: string | undefined;
   headers: Record<string, string> | undefined;
+  /** `reply_to.email` of the Mail Send JSON, when one was given. */
+  replyTo: string | undefined;
   personalizations: SendgridPersonalization[];
+  /** The x-message-id the fake answered with (what the platform keeps as the provider's message id). */
+  providerMessageId: string | undefined;
   /** The status the fake answered with. */
   status: number;
 }
@@ -64,6 +68,7 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
       subject?: string;
       content?: Array<{ type: string; value: string }>;
       headers?: Record<string, string>;
+      reply_to?: SendgridAddress;
     };
     const to = json.personalizations.flatMap((p) => p.to.map((address) => address.email));
     const invalidAt = to.findIndex((email) => this.invalidAddresses.has(email.toLowerCase()));
@@ -81,7 +86,9 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
       text: json.content?.find((c) => c.type === 'text/plain')?.value,
       html: json.content?.find((c) => c.type === 'text/html')?.value,
       headers: json.headers,
+      replyTo: json.reply_to?.email,
       personalizations: json.personalizations,
+      providerMessageId: reply.headers?.['x-message-id'],
       status: reply.status,
     });
     return reply;
