@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Api, createOrganization } from '../test/support/api.js';
+import { benchConversations, describeConversations } from './conversations.bench.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { Platform, TemporalDevServer } from '../test/support/platform.js';
 
@@ -11,35 +12,48 @@ import { Platform, TemporalDevServer } from '../test/support/platform.js';
  * npm run bench — three figures for this machine:
  *  1. the bare Temporal server: workflows with one no-op activity started and completed per second;
  *  2. Tidings: messages accepted by POST /v1/messages, and delivered to the message center, per second;
- *  3. the lag between deliverAt and the message-center delivery for messages all due in the same second.
+ *  3. the lag between deliverAt and the message-center delivery for messages all due in the same second;
+ *  4. conversations at size: inbox listing and opening latency, and replies posted per second (conversations.bench.ts).
+ * Arguments name the cases to run (bare, throughput, lag, conversations), e.g. `node dist/bench/run.js conversations`;
+ * none runs them all.
  */
 const BARE_WORKFLOWS = Number(process.env.BENCH_BARE_WORKFLOWS ?? 1000);
 const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const CASES = ['bare', 'throughput', 'lag', 'conversations'] as const;
 
 async function main() {
+  const unknown = process.argv.slice(2).filter((name) => !(CASES as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`unknown bench case ${unknown.join(', ')}; choose from ${CASES.join(', ')}`);
+  const chosen = new Set(process.argv.length > 2 ? process.argv.slice(2) : CASES);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const bare = await benchBareTemporal();
-  print(`1. bare Temporal: ${bare.workflows} workflows with one no-op activity in ${bare.seconds.toFixed(2)} s = ${bare.perSecond.toFixed(1)} workflows/s`);
+  const bare = chosen.has('bare') ? await benchBareTemporal() : undefined;
+  if (bare) print(`1. bare Temporal: ${bare.workflows} workflows with one no-op activity in ${bare.seconds.toFixed(2)} s = ${bare.perSecond.toFixed(1)} workflows/s`);
 
   const platform = await new Platform().start();
   try {
-    const throughput = await benchThroughput(platform);
-    print(
-      `2. Tidings: ${throughput.messages} messages accepted at ${throughput.acceptedPerSecond.toFixed(1)}/s, ` +
-        `delivered to the message center at ${throughput.deliveredPerSecond.toFixed(1)}/s ` +
-        `(${((throughput.deliveredPerSecond / bare.perSecond) * 100).toFixed(0)}% of bare Temporal)`,
-    );
-    const lag = await benchLag(platform);
-    print(`3. lag for ${lag.messages} messages due in the same second: p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms`);
+    const throughput = chosen.has('throughput') ? await benchThroughput(platform) : undefined;
+    if (throughput) {
+      print(
+        `2. Tidings: ${throughput.messages} messages accepted at ${throughput.acceptedPerSecond.toFixed(1)}/s, ` +
+          `delivered to the message center at ${throughput.deliveredPerSecond.toFixed(1)}/s` +
+          (bare ? ` (${((throughput.deliveredPerSecond / bare.perSecond) * 100).toFixed(0)}% of bare Temporal)` : ''),
+      );
+    }
+    const lag = chosen.has('lag') ? await benchLag(platform) : undefined;
+    if (lag) print(`3. lag for ${lag.messages} messages due in the same second: p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms`);
+    const conversations = chosen.has('conversations') ? await benchConversations(platform) : undefined;
+    if (conversations) print(describeConversations(conversations));
 
     const result = {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      cases: [...chosen],
       bareTemporal: bare,
-      throughput: { ...throughput, ratioToBareTemporal: throughput.deliveredPerSecond / bare.perSecond },
+      throughput: throughput && { ...throughput, ratioToBareTemporal: bare ? throughput.deliveredPerSecond / bare.perSecond : undefined },
       lag,
+      conversations,
     };
     const dir = path.join(REPO_ROOT, 'bench/results');
     fs.mkdirSync(dir, { recursive: true });

@@ -54,35 +54,42 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
   // 1. Tell every recipient, on every channel they can receive, each channel retrying on its own.
   await Promise.all(plan.recipients.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'new_message'))));
 
-  // 2. One reminder for whoever has still not read it; reading first cancels it.
+  // 2 and 3 run side by side: a reader's receipt goes out when they read, not once the reminder is due.
   state.phase = 'awaiting_reads';
-  if (plan.reminderAfterMs !== null && unread.size > 0) {
-    const allRead = await condition(() => unread.size === 0, plan.reminderAfterMs);
-    if (!allRead) {
-      // The database is the truth: a read whose signal was lost must not earn a reminder.
-      const stillUnread = await findUnreadRecipients(input.messageId, [...unread]);
-      state.reminded = stillUnread;
-      const channelsOf = new Map(plan.recipients.map((recipient) => [recipient.userId, recipient.channels]));
-      await Promise.all(stillUnread.flatMap((userId) => (channelsOf.get(userId) ?? []).map((channel) => notify(userId, channel, 'unread_reminder'))));
+  await Promise.all([remindUnread(), sendReadReceipts()]);
+  state.phase = 'ended';
+  return { ...state, unread: [...unread] };
+
+  // 2. One reminder for whoever has still not read it; reading first cancels it.
+  async function remindUnread(): Promise<void> {
+    if (plan.reminderAfterMs !== null && unread.size > 0) {
+      const allRead = await condition(() => unread.size === 0, plan.reminderAfterMs);
+      if (!allRead) {
+        // The database is the truth: a read whose signal was lost must not earn a reminder.
+        const stillUnread = await findUnreadRecipients(input.messageId, [...unread]);
+        state.reminded = stillUnread;
+        const channelsOf = new Map(plan.recipients.map((recipient) => [recipient.userId, recipient.channels]));
+        await Promise.all(stillUnread.flatMap((userId) => (channelsOf.get(userId) ?? []).map((channel) => notify(userId, channel, 'unread_reminder'))));
+      }
     }
   }
 
   // 3. Read receipts, as recipients read it, for as long as that is news.
-  if (plan.readReceipt) {
-    const until = Date.now() + READ_RECEIPT_WINDOW_MS;
-    for (;;) {
-      while (readers.length > 0) {
-        const readerId = readers.shift()!;
-        const targets = await planReadNotice(input.messageId, readerId);
-        await Promise.all(targets.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'read_receipt', readerId))));
-        state.readNotices += 1;
+  async function sendReadReceipts(): Promise<void> {
+    if (plan.readReceipt) {
+      const until = Date.now() + READ_RECEIPT_WINDOW_MS;
+      for (;;) {
+        while (readers.length > 0) {
+          const readerId = readers.shift()!;
+          const targets = await planReadNotice(input.messageId, readerId);
+          await Promise.all(targets.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'read_receipt', readerId))));
+          state.readNotices += 1;
+        }
+        if (unread.size === 0 || Date.now() >= until) break;
+        if (!(await condition(() => readers.length > 0, until - Date.now()))) break;
       }
-      if (unread.size === 0 || Date.now() >= until) break;
-      if (!(await condition(() => readers.length > 0, until - Date.now()))) break;
     }
   }
-  state.phase = 'ended';
-  return { ...state, unread: [...unread] };
 
   async function notify(userId: string, channel: ProviderChannel, kind: ConversationNotificationKind, aboutUserId?: string): Promise<void> {
     try {

@@ -48,7 +48,7 @@ export class InboundEmailService {
   ) {}
 
   async receive(post: InboundParsePost, files: IncomingUpload[] = []): Promise<InboundOutcome> {
-    const from = (post.from?.match(ADDRESS) ?? [])[0]?.toLowerCase() ?? '';
+    const from = senderAddress(post.from);
     const recipients = [...envelopeRecipients(post.envelope), ...(post.to?.match(ADDRESS) ?? []), ...(post.cc?.match(ADDRESS) ?? [])];
     const record = Object.assign(new InboundEmail(), { fromAddress: from || '(none)', toAddress: recipients[0]?.toLowerCase() ?? '(none)' });
 
@@ -81,7 +81,7 @@ export class InboundEmailService {
       return refuse('the sender does not match the reply address (forged or forwarded mail)');
     }
     record.userId = sender.id;
-    if (failedAuthentication(post)) return refuse('the sender domain failed both SPF and DKIM');
+    if (!authenticatedFor(post, from)) return refuse("neither SPF nor DKIM passes for the sender's domain (SPF and DKIM failed or vouch for another domain)");
     const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: sender.id, leftAt: null });
     if (!participant) return refuse('the sender is no longer in the conversation');
     const reply = stripQuotedReply({ text: post.text, html: post.html });
@@ -123,6 +123,16 @@ export class InboundEmailService {
   }
 }
 
+/**
+ * The address of a From header: the one in angle brackets when there is one, never the display name, which
+ * the sender writes freely (`"alice@example.org" <mallory@evil.test>` is Mallory's mail).
+ */
+function senderAddress(from: string | undefined): string {
+  if (typeof from !== 'string') return '';
+  const bracketed = [...from.matchAll(/<([^<>]*)>/g)].map((match) => match[1].match(ADDRESS)?.[0]).filter((address) => address !== undefined);
+  return (bracketed.at(-1) ?? from.match(ADDRESS)?.[0] ?? '').toLowerCase();
+}
+
 function envelopeRecipients(envelope: string | undefined): string[] {
   if (!envelope) return [];
   try {
@@ -133,10 +143,29 @@ function envelopeRecipients(envelope: string | undefined): string[] {
   }
 }
 
-/** SendGrid reports SPF ("pass", "fail", …) and DKIM ("{@example.org : pass}"); failing both means forged. */
-function failedAuthentication(post: InboundParsePost): boolean {
-  if (post.SPF === undefined && post.dkim === undefined) return false;
-  const spfPassed = /^\s*pass\b/i.test(post.SPF ?? '');
-  const dkimPassed = /:\s*pass\b/i.test(post.dkim ?? '');
-  return !spfPassed && !dkimPassed;
+/**
+ * DMARC-style alignment: SendGrid reports SPF for the envelope sender ("pass", "fail", …) and DKIM per
+ * signing domain ("{@example.org : pass}"). The mail counts as the From address's only if SPF passes for
+ * an envelope sender of the same domain, or a DKIM signature of that domain passes. A pass for some other
+ * domain proves nothing about the From address. Without either verdict (not SendGrid) it is not judged.
+ */
+function authenticatedFor(post: InboundParsePost, from: string): boolean {
+  if (post.SPF === undefined && post.dkim === undefined) return true;
+  const fromDomain = domainOf(from);
+  const aligned = (domain: string) => domain === fromDomain || domain.endsWith(`.${fromDomain}`) || fromDomain.endsWith(`.${domain}`);
+  const envelopeFrom = (() => {
+    try {
+      const parsed = JSON.parse(post.envelope ?? '{}') as { from?: unknown };
+      return typeof parsed.from === 'string' ? parsed.from : from;
+    } catch {
+      return from;
+    }
+  })();
+  const spfAligned = /^\s*pass\b/i.test(post.SPF ?? '') && aligned(domainOf(envelopeFrom));
+  const dkimAligned = [...(post.dkim ?? '').matchAll(/@([^\s:,{}]+)\s*:\s*pass\b/gi)].some((match) => aligned(match[1].toLowerCase()));
+  return spfAligned || dkimAligned;
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }

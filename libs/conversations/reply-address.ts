@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 // Lower-case base32: mail systems may fold the case of a local part, and the whole address must stay
@@ -32,8 +32,8 @@ export class ReplyAddresses {
     const pattern = new RegExp(`^reply\\+([a-z2-7]{${TOKEN_LENGTH}})@${this.domain.replace(/\./g, '\\.')}$`);
     for (const address of addresses) {
       const match = pattern.exec(address.toLowerCase());
-      const bytes = match ? decodeBase32(match[1]) : null;
-      if (!match || !bytes || bytes.length < 16 + SIGNATURE_BYTES) continue;
+      const bytes = match ? canonicalBytes(match[1]) : null;
+      if (!match || !bytes) continue;
       return { address: address.toLowerCase(), conversationId: uuidFromBytes(bytes.subarray(0, 16)), token: match[1] };
     }
     return null;
@@ -41,15 +41,18 @@ export class ReplyAddresses {
 
   /** Whether the token was issued to this user for this conversation. */
   verify(token: string, conversationId: string, userId: string): boolean {
-    const bytes = decodeBase32(token);
-    if (!bytes || bytes.length < 16 + SIGNATURE_BYTES) return false;
+    const bytes = canonicalBytes(token);
+    if (!bytes) return false;
     const given = bytes.subarray(16, 16 + SIGNATURE_BYTES);
     return uuidFromBytes(bytes.subarray(0, 16)) === conversationId && timingSafeEqual(given, this.sign(conversationId, userId));
   }
 
-  /** RFC 5322 Message-ID of the notification one recipient gets about one message. */
-  messageIdFor(messageId: string, userId: string): string {
-    return `<message.${messageId}.${userId}@${this.domain}>`;
+  /**
+   * RFC 5322 Message-ID of one notification to one recipient, unique per `key`. Hashed: mail headers
+   * travel outside the platform, and the ids inside the key (e.g. who read a message) are nobody's business.
+   */
+  messageIdFor(key: string, userId: string): string {
+    return `<${createHash('sha256').update(`${key}:${userId}`).digest('base64url').slice(0, 32)}@${this.domain}>`;
   }
 
   /** The thread root every notification of a conversation refers to, so mail clients group them. */
@@ -69,6 +72,13 @@ function uuidBytes(uuid: string): Buffer {
 function uuidFromBytes(bytes: Buffer): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A token's bytes, only if it is exactly how we would have written them (no spare bits changed). */
+function canonicalBytes(token: string): Buffer | null {
+  const bytes = decodeBase32(token);
+  if (!bytes || bytes.length !== 16 + SIGNATURE_BYTES || encodeBase32(bytes) !== token) return null;
+  return bytes;
 }
 
 function encodeBase32(bytes: Buffer): string {

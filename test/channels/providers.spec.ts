@@ -13,6 +13,7 @@ import {
   TransientDeliveryError,
   type Notification,
 } from '../../libs/channels/channel.js';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelsModule } from '../../libs/channels/channels.module.js';
 import { NotificationRenderer } from '../../libs/channels/notification-renderer.js';
 import { LogEmailProvider, LogPushProvider, LogSmsProvider } from '../../libs/channels/providers/log.providers.js';
@@ -278,13 +279,13 @@ describe('log providers', () => {
 });
 
 describe('ChannelsModule', () => {
-  /** Compiles ChannelsModule the way the app does: APP_CONFIG comes from some other, global module. */
+  /** Compiles ChannelsModule the way the app does: APP_CONFIG and the EntityManager come from other, global modules. */
   function providersFor(env: NodeJS.ProcessEnv) {
     const globalConfig = {
       module: class GlobalConfigStub {},
       global: true,
-      providers: [{ provide: APP_CONFIG, useValue: loadConfig(env) }],
-      exports: [APP_CONFIG],
+      providers: [{ provide: APP_CONFIG, useValue: loadConfig(env) }, { provide: EntityManager, useValue: {} }],
+      exports: [APP_CONFIG, EntityManager],
     };
     return Test.createTestingModule({ imports: [globalConfig, ChannelsModule] }).compile();
   }

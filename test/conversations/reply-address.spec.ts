@@ -32,5 +32,9 @@ describe('signed reply-to addresses', () => {
     const otherSecret = new ReplyAddresses(loadConfig({ EMAIL_REPLY_DOMAIN: 'reply.example.org', EMAIL_REPLY_SECRET: 'another secret of some length' }));
     expect(otherSecret.verify(token, conversationId, alice)).toBe(false);
     expect(addresses.find(['reply+short@reply.example.org', 'someone@reply.example.org'])).toBeNull();
+    // The last character carries spare bits: a different one that decodes to the same bytes is still refused.
+    const last = 'abcdefghijklmnopqrstuvwxyz234567'.indexOf(token.at(-1)!);
+    const twin = token.slice(0, -1) + 'abcdefghijklmnopqrstuvwxyz234567'[last ^ 1];
+    expect(addresses.verify(twin, conversationId, alice)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,4 +18,11 @@ export async function recordHistory(temporalAddress: string, workflowId: string,
   });
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);
+}
+
+/** The same, for a workflow on the time-skipping test server (which the CLI cannot reach): its history as the SDK fetched it. */
+export async function recordFetchedHistory(handle: { fetchHistory(): Promise<History> }, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+  fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(await handle.fetchHistory()));
 }

@@ -6,6 +6,7 @@ import type { ConversationNotificationActivities } from '../../activities/conver
 import type { ProviderChannel } from '../../libs/channels/channel.js';
 import type { NotificationKey, NotificationPlan, NotificationTarget } from '../../libs/conversations/conversation-notifications.service.js';
 import { conversationMessage, conversationMessageStateQuery, recipientReadSignal, type ConversationMessageState } from '../../workflows/conversation-message.js';
+import { recordFetchedHistory } from '../support/histories.js';
 import { TEMPORAL_TEST_SERVER, WORKFLOWS_PATH } from '../support/paths.js';
 
 const MINUTE = 60_000;
@@ -89,7 +90,7 @@ describe('conversationMessage workflow (time-skipping)', () => {
   });
 
   let counter = 0;
-  async function run(ledger: Ledger, during?: (handle: WorkflowHandle<typeof conversationMessage>, t0: number) => Promise<void>) {
+  async function run(ledger: Ledger, during?: (handle: WorkflowHandle<typeof conversationMessage>, t0: number) => Promise<void>, recordAs?: string) {
     const taskQueue = `conversation-wf-test-${++counter}`;
     const messageId = `message-${counter}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities: ledger.activities() });
@@ -99,6 +100,7 @@ describe('conversationMessage workflow (time-skipping)', () => {
       if (during) await during(handle, t0);
       const final = await handle.result();
       const { startTime, closeTime } = await handle.describe();
+      if (recordAs) await recordFetchedHistory(handle, recordAs);
       return { final, t0, messageId, ranForMs: closeTime!.getTime() - startTime.getTime() };
     });
   }
@@ -140,7 +142,7 @@ describe('conversationMessage workflow (time-skipping)', () => {
       expect(state).toEqual({ phase: 'awaiting_reads', unread: [ALICE, BOB], reminded: [], readNotices: 0 });
       expect(ledger.sentLines('unread_reminder')).toEqual([]);
       expect(ledger.unreadChecks).toEqual([]);
-    });
+    }, 'conversation-unread-reminder');
 
     expect(ledger.sentLines('unread_reminder')).toEqual(['unread_reminder alice email', 'unread_reminder alice sms', 'unread_reminder bob email', 'unread_reminder bob push']);
     for (const reminder of ledger.sent.filter((key) => key.kind === 'unread_reminder')) {
@@ -162,7 +164,7 @@ describe('conversationMessage workflow (time-skipping)', () => {
       ledger.readInDatabase.add(ALICE);
       await handle.signal(recipientReadSignal, { userId: ALICE });
       expect((await stateWhen(handle, (state) => state.unread.length === 1)).unread).toEqual([BOB]);
-    });
+    }, 'conversation-reminder-after-one-read');
 
     expect(ledger.sentLines('unread_reminder')).toEqual(['unread_reminder bob email', 'unread_reminder bob push']);
     expect(ledger.unreadChecks.map((check) => check.userIds)).toEqual([[BOB]]);
