@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../test/support/paths.js';
 import { Platform, TemporalDevServer } from '../test/support/platform.js';
 
 /**
- * npm run bench — three figures for this machine:
+ * npm run bench — four figures for this machine:
  *  1. the bare Temporal server: workflows with one no-op activity started and completed per second;
  *  2. Tidings: messages accepted by POST /v1/messages, and delivered to the message center, per second;
  *  3. the lag between deliverAt and the message-center delivery for messages all due in the same second;
@@ -31,9 +31,9 @@ async function main() {
   const bare = chosen.has('bare') ? await benchBareTemporal() : undefined;
   if (bare) print(`1. bare Temporal: ${bare.workflows} workflows with one no-op activity in ${bare.seconds.toFixed(2)} s = ${bare.perSecond.toFixed(1)} workflows/s`);
 
-  const platform = await new Platform().start();
+  const platform = ['throughput', 'lag', 'conversations'].some((name) => chosen.has(name)) ? await new Platform().start() : undefined;
   try {
-    const throughput = chosen.has('throughput') ? await benchThroughput(platform) : undefined;
+    const throughput = platform && chosen.has('throughput') ? await benchThroughput(platform) : undefined;
     if (throughput) {
       print(
         `2. Tidings: ${throughput.messages} messages accepted at ${throughput.acceptedPerSecond.toFixed(1)}/s, ` +
@@ -41,9 +41,9 @@ async function main() {
           (bare ? ` (${((throughput.deliveredPerSecond / bare.perSecond) * 100).toFixed(0)}% of bare Temporal)` : ''),
       );
     }
-    const lag = chosen.has('lag') ? await benchLag(platform) : undefined;
+    const lag = platform && chosen.has('lag') ? await benchLag(platform) : undefined;
     if (lag) print(`3. lag for ${lag.messages} messages due in the same second: p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms`);
-    const conversations = chosen.has('conversations') ? await benchConversations(platform) : undefined;
+    const conversations = platform && chosen.has('conversations') ? await benchConversations(platform) : undefined;
     if (conversations) print(describeConversations(conversations));
 
     const result = {
@@ -61,7 +61,7 @@ async function main() {
     fs.writeFileSync(file, JSON.stringify(result, null, 2));
     print(`written ${path.relative(REPO_ROOT, file)}`);
   } finally {
-    await platform.stop();
+    await platform?.stop();
   }
 }
 
