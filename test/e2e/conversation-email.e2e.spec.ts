@@ -384,6 +384,22 @@ describe('conversations by email (end to end)', () => {
       expect(message).toMatchObject({ author: { id: cora.id, name: 'Cora Staff' }, source: 'email', bodyText: 'The pharmacy on Main Street.' });
       expect((await emailOf(posted.body.messageId, alma)).text).toContain('The pharmacy on Main Street.');
     });
+
+    test('files attached to an email reply become attachments of the message when allowed; a disallowed one is left out and recorded', async () => {
+      const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+      const posted = await postInboundEmail(platform.baseUrl, replyFrom(alma, almaAddress, 'My insurance card is attached.'), { secret: INBOUND_SECRET }, [
+        { filename: 'card.pdf', content: pdf, contentType: 'application/pdf' },
+        { filename: 'setup.exe', content: Buffer.from('MZ\x90\x00 not allowed'), contentType: 'application/octet-stream' },
+      ]);
+      expect(posted).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
+      const message = (await view(cora, conversation.id)).messages.find((m: { id: string }) => m.id === posted.body.messageId);
+      expect(message.attachments).toEqual([expect.objectContaining({ filename: 'card.pdf', contentType: 'application/pdf', size: pdf.length })]);
+      const download = await fetch(`${platform.baseUrl}/v1/attachments/${message.attachments[0].id}`, { headers: { authorization: `Bearer ${cora.api.token}` } });
+      expect(download.status).toBe(200);
+      expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true);
+      const [record] = await platform.query<{ reason: string }>(`select reason from inbound_email where message_id = $1`, [posted.body.messageId]);
+      expect(record.reason).toMatch(/attachments not kept: setup\.exe/);
+    });
   });
 
   describe('leaving and closing', () => {
