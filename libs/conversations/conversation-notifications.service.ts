@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EmailThreading, ProviderChannel } from '../channels/channel.js';
+import type { ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
 import { attemptDelivery } from '../channels/delivery-attempt.js';
-import { NotificationSender } from '../channels/notification-sender.js';
+import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import type { NotificationPurpose } from '../channels/notification-templates.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ReadNotificationRecipient } from '../organizations/organization-settings.entity.js';
@@ -101,12 +101,15 @@ export class ConversationNotificationsService {
   async send(key: NotificationKey): Promise<'sent' | 'skipped'> {
     const notification = await this.findOrCreate(key);
     if (notification.status === 'sent' || notification.status === 'skipped') return notification.status;
+    return attemptDelivery(this.em, notification, () => this.renderAndSend(key), this.logger, `conversation message ${key.messageId} ${key.kind} ${key.channel}`);
+  }
+
+  /** Renders the notification for its recipient and sends it; someone who has left gets nothing. */
+  private async renderAndSend(key: NotificationKey): Promise<SendOutcome> {
     const message = await this.em.findOneOrFail(ConversationMessage, key.messageId, { populate: ['conversation.organization', 'author'] });
     const conversation = message.conversation;
-    const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: key.userId });
-    if (!participant || participant.leftAt) {
-      return attemptDelivery(this.em, notification, async () => ({ status: 'skipped', reason: 'no longer in the conversation' }), this.logger, 'skip');
-    }
+    const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: key.userId, leftAt: null });
+    if (!participant) return { status: 'skipped', reason: 'no longer in the conversation' };
     const recipient = await this.em.findOneOrFail(User, key.userId);
     const reader = key.kind === 'read_receipt' ? await this.em.findOneOrFail(User, key.aboutUserId) : null;
     const organization = conversation.organization;
@@ -122,15 +125,15 @@ export class ConversationNotificationsService {
         : `${message.author.name} wrote:\n\n${message.bodyText}`,
       url: `${this.config.appUrl}/conversations/${conversation.id}`,
     });
-    const threading: EmailThreading = {
+    if (key.channel !== 'email') return this.sender.send(key.channel, recipient, rendered);
+    const threadId = this.replyAddresses.threadIdFor(conversation.id);
+    return this.sender.send(key.channel, recipient, rendered, {
       messageId: this.replyAddresses.messageIdFor(`${message.id}.${key.kind}.${key.aboutUserId}`, recipient.id),
-      inReplyTo: this.replyAddresses.threadIdFor(conversation.id),
-      references: [this.replyAddresses.threadIdFor(conversation.id)],
+      inReplyTo: threadId,
+      references: [threadId],
       // Only convenience mode invites answers by email: privacy mode keeps every word inside the platform.
       ...(organization.notificationMode === 'convenience' && !reader ? { replyTo: this.replyAddresses.addressFor(conversation.id, recipient.id) } : {}),
-    };
-    const send = () => this.sender.send(key.channel, recipient, rendered, key.channel === 'email' ? threading : undefined);
-    return attemptDelivery(this.em, notification, send, this.logger, `conversation message ${key.messageId} ${key.kind} ${key.channel}`);
+    });
   }
 
   /** Called once a notification has failed for good (a permanent refusal or retries exhausted). */

@@ -193,19 +193,9 @@ export class ConversationsService {
       participants: participants
         .filter((p) => canSeeParticipant(viewer, { userId: p.user.id, role: p.user.role, kind: p.kind }))
         .map((p) => ({ userId: p.user.id, name: p.user.name, role: p.user.role, kind: p.kind, addedAt: p.addedAt })),
-      messages: messages.map((m): ConversationMessageView => ({
-        id: m.id,
-        author: { id: m.author.id, name: m.author.name },
-        bodyHtml: m.bodyHtml,
-        bodyText: m.bodyText,
-        source: m.source,
-        createdAt: m.createdAt,
-        attachments: attachments.get(m.id) ?? [],
-        readReceipt: m.readReceipt,
-        ...(mine.includes(m.id)
-          ? { readBy: receipts.filter((r) => r.message.id === m.id).map((r) => ({ userId: r.user.id, name: r.user.name, readAt: r.readAt })) }
-          : {}),
-      })),
+      messages: messages.map((m) =>
+        toMessageView(m, m.author, attachments.get(m.id) ?? [], mine.includes(m.id) ? receipts.filter((r) => r.message.id === m.id) : undefined),
+      ),
     };
   }
 
@@ -217,7 +207,7 @@ export class ConversationsService {
       await this.reopenForReply(em, caller, conversation, 'reply');
       return this.append(em, caller, conversation, participant.kind, content);
     });
-    return this.messageView(message, caller.id);
+    return this.messageView(message);
   }
 
   /** Appends a reply that came in by email, as its verified sender; the same rules as the API apply. */
@@ -449,20 +439,11 @@ export class ConversationsService {
     );
   }
 
-  private async messageView(message: ConversationMessage, viewerId: string): Promise<ConversationMessageView> {
+  /** A message just posted by the caller: nobody has read it yet. */
+  private async messageView(message: ConversationMessage): Promise<ConversationMessageView> {
     const author = await this.em.findOneOrFail(User, message.author.id);
     const attachments = await this.attachments.findForMessages([message.id]);
-    return {
-      id: message.id,
-      author: { id: author.id, name: author.name },
-      bodyHtml: message.bodyHtml,
-      bodyText: message.bodyText,
-      source: message.source,
-      createdAt: message.createdAt,
-      attachments: attachments.get(message.id) ?? [],
-      readReceipt: message.readReceipt,
-      ...(message.readReceipt && author.id === viewerId ? { readBy: [] } : {}),
-    };
+    return toMessageView(message, author, attachments.get(message.id) ?? [], message.readReceipt ? [] : undefined);
   }
 
   /** Inside the message's transaction: if Temporal refuses, the message is not stored either. */
@@ -489,6 +470,21 @@ export class ConversationsService {
       this.logger.warn(`could not signal the workflow of conversation message ${messageId}: ${(error as Error).message}`);
     }
   }
+}
+
+/** `receipts` only for the message's author, when they asked for a read receipt. */
+function toMessageView(message: ConversationMessage, author: User, attachments: AttachmentView[], receipts?: ConversationMessageReceipt[]): ConversationMessageView {
+  return {
+    id: message.id,
+    author: { id: author.id, name: author.name },
+    bodyHtml: message.bodyHtml,
+    bodyText: message.bodyText,
+    source: message.source,
+    createdAt: message.createdAt,
+    attachments,
+    readReceipt: message.readReceipt,
+    ...(receipts ? { readBy: receipts.map((r) => ({ userId: r.user.id, name: r.user.name, readAt: r.readAt })) } : {}),
+  };
 }
 
 function sanitizedBody(body: string): { html: string; text: string } {

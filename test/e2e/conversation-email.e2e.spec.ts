@@ -1,9 +1,10 @@
 import { Api, createOrganization, eventually, TestOrganization } from '../support/api.js';
+import { addNamedUser as addUser, openConversation, postReply, startConversation, type NamedUser } from '../support/conversations.js';
 import { postInboundEmail, type InboundAuth, type InboundParseMail } from '../support/inbound-email.js';
 import { Platform } from '../support/platform.js';
 import { SendgridFake } from '../fakes/sendgrid-fake.js';
 
-type TestUser = { id: string; email: string; name: string; api: Api };
+type TestUser = NamedUser;
 type NotificationKind = 'new_message' | 'unread_reminder' | 'read_receipt';
 type NotificationRow = { user_id: string; channel: string; kind: string; about_user_id: string; status: string };
 const orderKey = (row: NotificationRow) => `${row.kind} ${row.user_id} ${row.channel} ${row.about_user_id}`;
@@ -36,8 +37,6 @@ describe('conversations by email (end to end)', () => {
   let alma: TestUser;
   let bert: TestUser;
 
-  const addUser = async (organization: TestOrganization, role: 'staff' | 'member', name: string): Promise<TestUser> => ({ ...(await organization.addUser(role, { name })), name });
-
   beforeAll(async () => {
     const sendgridUrl = await sendgrid.start();
     platform = await new Platform({
@@ -67,21 +66,9 @@ describe('conversations by email (end to end)', () => {
     await sendgrid.stop();
   });
 
-  const start = async (user: TestUser, body: Record<string, unknown>) => {
-    const response = await user.api.post('/v1/conversations', body);
-    expect(response.status).toBe(201);
-    return response.body as { id: string; firstMessageId: string; [key: string]: any };
-  };
-  const reply = async (user: TestUser, id: string, body: string, extra: Record<string, unknown> = {}) => {
-    const response = await user.api.post(`/v1/conversations/${id}/messages`, { body, ...extra });
-    expect(response.status).toBe(201);
-    return response.body as { id: string; [key: string]: any };
-  };
-  const view = async (user: TestUser, id: string) => {
-    const response = await user.api.get(`/v1/conversations/${id}`);
-    expect(response.status).toBe(200);
-    return response.body;
-  };
+  const start = (user: TestUser, body: Record<string, unknown>) => startConversation(user.api, body);
+  const reply = (user: TestUser, id: string, body: string, extra: Record<string, unknown> = {}) => postReply(user.api, id, body, extra);
+  const view = (user: TestUser, id: string) => openConversation(user.api, id);
 
   /** The email the platform recorded as sent to `user` about a message, as SendGrid received it. */
   const emailOf = (messageId: string, user: TestUser, kind: NotificationKind = 'new_message', aboutUserId = user.id) =>

@@ -2,18 +2,17 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Api, ApiResponse, createOrganization, TestOrganization } from '../support/api.js';
+import { Api, ApiResponse, createOrganization, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
+import { startConversation } from '../support/conversations.js';
 import { Platform } from '../support/platform.js';
 
 type TestUser = { id: string; email: string; api: Api };
 
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 const TEXT = Buffer.from('Policy 7781: renewal quote attached. Grüße ✓\n');
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const fieldsOf = (response: ApiResponse) => (response.body.details ?? []).map((d: { field: string }) => d.field);
 const NOT_FOUND = { statusCode: 404, error: 'Not Found', message: 'conversation not found' };
 
 /**
@@ -39,11 +38,7 @@ describe('conversation rules (end to end)', () => {
   const organization = () => createOrganization(platform.baseUrl);
   const users = (org: TestOrganization, ...roles: Array<'admin' | 'staff' | 'member'>): Promise<TestUser[]> => Promise.all(roles.map((role) => org.addUser(role)));
   const start = (api: Api, body: Record<string, unknown>) => api.post('/v1/conversations', { subject: 'Your policy 7781', body: '<p>Hello</p>', ...body });
-  const started = async (api: Api, body: Record<string, unknown>) => {
-    const response = await start(api, body);
-    expect(response).toMatchObject({ status: 201 });
-    return response.body as { id: string; firstMessageId: string; [key: string]: any };
-  };
+  const started = (api: Api, body: Record<string, unknown>) => startConversation(api, { subject: 'Your policy 7781', body: '<p>Hello</p>', ...body });
   const count = async (sql: string, params: unknown[] = []) => (await platform.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params))[0].n;
   /** What a refused start leaves behind: nothing at all. */
   const writes = async () => ({

@@ -1,11 +1,10 @@
-import { Api, ApiResponse, createOrganization, eventually, TestOrganization } from '../support/api.js';
+import { Api, ApiResponse, createOrganization, eventually, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
+import { addNamedUser as addUser, openConversation, postReply, startConversation, type NamedUser } from '../support/conversations.js';
 import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
 
-type TestUser = { id: string; email: string; name: string; api: Api };
+type TestUser = NamedUser;
 
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const fieldsOf = (response: ApiResponse) => (response.body.details ?? []).map((d: { field: string }) => d.field);
 const NOT_FOUND = { statusCode: 404, error: 'Not Found', message: 'conversation not found' };
 
 /**
@@ -24,11 +23,6 @@ describe('conversations (end to end)', () => {
   let erin: TestUser;
   let outsider: TestUser;
   let otherMember: TestUser;
-
-  const addUser = async (organization: TestOrganization, role: 'admin' | 'staff' | 'member', name: string): Promise<TestUser> => ({
-    ...(await organization.addUser(role, { name })),
-    name,
-  });
 
   beforeAll(async () => {
     platform = await new Platform().start();
@@ -50,27 +44,15 @@ describe('conversations (end to end)', () => {
   });
 
   const start = (api: Api, body: Record<string, unknown>) => api.post('/v1/conversations', { subject: 'Your claim 4411', body: '<p>Hello</p>', ...body });
-  const started = async (api: Api, body: Record<string, unknown>) => {
-    const response = await start(api, body);
-    expect(response.status).toBe(201);
-    return response.body as { id: string; firstMessageId: string; [key: string]: any };
-  };
-  const reply = async (user: TestUser, id: string, body: string, extra: Record<string, unknown> = {}) => {
-    const response = await user.api.post(`/v1/conversations/${id}/messages`, { body, ...extra });
-    expect(response.status).toBe(201);
-    return response.body as { id: string; [key: string]: any };
-  };
+  const started = (api: Api, body: Record<string, unknown>) => startConversation(api, { subject: 'Your claim 4411', body: '<p>Hello</p>', ...body });
+  const reply = (user: TestUser, id: string, body: string, extra: Record<string, unknown> = {}) => postReply(user.api, id, body, extra);
   const list = async (api: Api, folder: 'active' | 'inactive' = 'active') => {
     const response = await api.get(`/v1/conversations?folder=${folder}&limit=100`);
     expect(response.status).toBe(200);
     return response.body.items as Array<{ id: string; [key: string]: any }>;
   };
   const itemOf = async (user: TestUser, id: string, folder: 'active' | 'inactive' = 'active') => (await list(user.api, folder)).find((item) => item.id === id);
-  const view = async (user: TestUser, id: string) => {
-    const response = await user.api.get(`/v1/conversations/${id}`);
-    expect(response.status).toBe(200);
-    return response.body;
-  };
+  const view = (user: TestUser, id: string) => openConversation(user.api, id);
   const participantsSeenBy = async (user: TestUser, id: string) =>
     (await view(user, id)).participants.map((p: { userId: string; kind: string }) => [p.userId, p.kind]).sort();
   const messagesSeenBy = async (user: TestUser, id: string) => (await view(user, id)).messages.map((m: { bodyText: string }) => m.bodyText);

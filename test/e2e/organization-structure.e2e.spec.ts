@@ -3,13 +3,11 @@ import { AuditService } from '../../libs/audit/audit.service.js';
 import { ClientAccountsService } from '../../libs/client-accounts/client-accounts.service.js';
 import { ormConfig } from '../../libs/database/orm-config.js';
 import { TeamsService } from '../../libs/teams/teams.service.js';
-import { Api, ApiResponse, createOrganization, TestOrganization } from '../support/api.js';
+import { Api, ApiResponse, createOrganization, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
 import { Platform } from '../support/platform.js';
 
 type TestUser = { id: string; email: string; api: Api };
 
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const fieldsOf = (response: ApiResponse) => (response.body.details ?? []).map((d: { field: string }) => d.field);
 
 /** Teams, client accounts, coordinators, canned responses and the organisation's conversation settings. */
 describe('organisation structure (end to end)', () => {

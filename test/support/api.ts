@@ -48,6 +48,12 @@ export class Api {
   }
 }
 
+/** A well-formed id that names nothing. */
+export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+
+/** The fields an error answer names, in order. */
+export const fieldsOf = (response: ApiResponse) => (response.body.details ?? []).map((d: { field: string }) => d.field);
+
 export interface TestOrganization {
   id: string;
   admin: Api;

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { migrate } from '../../libs/database/migrate.js';
+import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
 import { REPO_ROOT, TEMPORAL_CLI } from './paths.js';
 import { freePort, ManagedProcess, waitFor } from './processes.js';
 
@@ -28,10 +29,7 @@ export class TemporalDevServer {
     this.process = new ManagedProcess('temporal', TEMPORAL_CLI, [
       'server', 'start-dev', '--headless', '--ip', ip, '--port', port, '--log-level', 'error',
       ...(this.options.persistent ? ['--db-filename', path.join(this.stateDir, 'temporal.db')] : []),
-      '--search-attribute', 'TidingsOrganizationId=Keyword',
-      '--search-attribute', 'TidingsRecipientId=Keyword',
-      '--search-attribute', 'TidingsMessageId=Keyword',
-      '--search-attribute', 'TidingsConversationId=Keyword',
+      ...TIDINGS_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ], process.env).start();
     await waitFor('the Temporal dev server', async () => {
       const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });

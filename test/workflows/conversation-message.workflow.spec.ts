@@ -1,13 +1,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import type { ConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
 import type { ProviderChannel } from '../../libs/channels/channel.js';
 import type { NotificationKey, NotificationPlan, NotificationTarget } from '../../libs/conversations/conversation-notifications.service.js';
 import { conversationMessage, conversationMessageStateQuery, recipientReadSignal, type ConversationMessageState } from '../../workflows/conversation-message.js';
 import { recordFetchedHistory } from '../support/histories.js';
-import { TEMPORAL_TEST_SERVER, WORKFLOWS_PATH } from '../support/paths.js';
+import { WORKFLOWS_PATH } from '../support/paths.js';
+import { startTimeSkippingServer } from '../support/time-skipping.js';
 
 const MINUTE = 60_000;
 const AUTHOR = 'author-staff';
@@ -79,10 +80,7 @@ describe('conversationMessage workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } },
-    });
+    env = await startTimeSkippingServer();
   }, 60_000);
 
   afterAll(async () => {

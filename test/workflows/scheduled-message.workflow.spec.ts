@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { MessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
 import type { Channel, ProviderChannel } from '../../libs/channels/channel.js';
 import {
@@ -12,7 +12,8 @@ import {
   ScheduledMessageInput,
   stateQuery,
 } from '../../workflows/scheduled-message.js';
-import { TEMPORAL_TEST_SERVER, WORKFLOWS_PATH } from '../support/paths.js';
+import { WORKFLOWS_PATH } from '../support/paths.js';
+import { startTimeSkippingServer } from '../support/time-skipping.js';
 
 const DAY = 24 * 3600_000;
 
@@ -75,10 +76,7 @@ describe('scheduledMessage workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } },
-    });
+    env = await startTimeSkippingServer();
   }, 60_000);
 
   afterAll(async () => {
