@@ -1,23 +1,19 @@
-import type { ConversationNotificationsService, NotificationKey, NotificationPlan } from '../libs/conversations/conversation-notifications.service.js';
-import { retryUntilCommitted } from './awaiting-commit.js';
+import type { ConversationNotificationActivities } from '../workflows/conversation-message.contract.js';
+import type { ConversationNotificationsService } from '../libs/conversations/conversation-notifications.service.js';
 import { toActivityFailure } from './delivery-failure.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
 export type ConversationUnitOfWork = <T>(work: (service: ConversationNotificationsService) => Promise<T>) => Promise<T>;
 
 /** Thin adapters from Temporal to the conversation notifications service. */
-export function createConversationNotificationActivities(inUnitOfWork: ConversationUnitOfWork) {
+export function createConversationNotificationActivities(inUnitOfWork: ConversationUnitOfWork): ConversationNotificationActivities {
   return {
-    planNotifications: (messageId: string): Promise<NotificationPlan> =>
-      inUnitOfWork(async (service) => {
-        const plan = await service.plan(messageId);
-        if (plan) return plan;
-        retryUntilCommitted(`conversation message ${messageId}`);
-        return { recipients: [], reminderAfterMs: null, readReceipt: false };
-      }),
-    findUnreadRecipients: (messageId: string, userIds: string[]) => inUnitOfWork((service) => service.unreadRecipients(messageId, userIds)),
-    planReadNotice: (messageId: string, readerId: string) => inUnitOfWork((service) => service.planReadNotice(messageId, readerId)),
-    sendNotification: (key: NotificationKey) =>
+    // The relay starts a workflow only after its message is committed: no message, nobody to notify.
+    planNotifications: (messageId) =>
+      inUnitOfWork(async (service) => (await service.plan(messageId)) ?? { recipients: [], reminderAfterMs: null, readReceipt: false }),
+    findUnreadRecipients: (messageId, userIds) => inUnitOfWork((service) => service.unreadRecipients(messageId, userIds)),
+    planReadNotice: (messageId, readerId) => inUnitOfWork((service) => service.planReadNotice(messageId, readerId)),
+    sendNotification: (key) =>
       inUnitOfWork(async (service) => {
         try {
           return await service.send(key);
@@ -25,8 +21,6 @@ export function createConversationNotificationActivities(inUnitOfWork: Conversat
           throw toActivityFailure(error);
         }
       }),
-    recordNotificationFailure: (key: NotificationKey, reason: string) => inUnitOfWork((service) => service.recordFailure(key, reason)),
+    recordNotificationFailure: (key, reason) => inUnitOfWork((service) => service.recordFailure(key, reason)),
   };
 }
-
-export type ConversationNotificationActivities = ReturnType<typeof createConversationNotificationActivities>;

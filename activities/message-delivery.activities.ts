@@ -1,7 +1,7 @@
-import type { Channel, ProviderChannel } from '../libs/channels/channel.js';
+import type { ScheduledMessageActivities } from '../workflows/scheduled-message.contract.js';
+import type { ProviderChannel } from '../libs/channels/channel.js';
+import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
 import { toActivityFailure } from './delivery-failure.js';
-import type { ClaimResult, MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
-import { retryUntilCommitted } from './awaiting-commit.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
 export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<T>) => Promise<T>;
@@ -10,7 +10,7 @@ export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<
  * Thin adapters from Temporal to the delivery service. A permanent refusal becomes a non-retryable
  * failure so Temporal stops retrying that channel at once.
  */
-export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
+export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork): ScheduledMessageActivities {
   const deliver = (channel: ProviderChannel) => (messageId: string) =>
     inUnitOfWork(async (service) => {
       try {
@@ -21,21 +21,17 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork) {
     });
 
   return {
-    claimDelivery: (messageId: string): Promise<ClaimResult> =>
+    // The relay starts a workflow only after its row is committed, so a missing row is gone for good.
+    claimDelivery: (messageId) =>
       inUnitOfWork(async (service) => {
         const claim = await service.claim(messageId);
-        if (claim.outcome !== 'missing') return claim;
-        retryUntilCommitted(`message ${messageId}`);
-        return { outcome: 'gone' };
+        return claim.outcome === 'missing' ? { outcome: 'gone' } : claim;
       }),
     sendEmail: deliver('email'),
     sendSms: deliver('sms'),
     sendPush: deliver('push'),
-    recordChannelFailure: (messageId: string, channel: Channel, reason: string) =>
-      inUnitOfWork((service) => service.recordFailure(messageId, channel, reason)),
-    finishDelivery: (messageId: string) => inUnitOfWork((service) => service.finish(messageId)),
-    dismissMessage: (messageId: string) => inUnitOfWork((service) => service.dismiss(messageId)),
+    recordChannelFailure: (messageId, channel, reason) => inUnitOfWork((service) => service.recordFailure(messageId, channel, reason)),
+    finishDelivery: (messageId) => inUnitOfWork((service) => service.finish(messageId)),
+    dismissMessage: (messageId) => inUnitOfWork((service) => service.dismiss(messageId)),
   };
 }
-
-export type MessageDeliveryActivities = ReturnType<typeof createMessageDeliveryActivities>;

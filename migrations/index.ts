@@ -2,6 +2,7 @@ import { Migration20261123000000InitialSchema } from './Migration20261123000000_
 import { Migration20261123100000OrganizationStructure } from './Migration20261123100000_organization_structure.js';
 import { Migration20261123110000Attachments } from './Migration20261123110000_attachments.js';
 import { Migration20261123120000Conversations } from './Migration20261123120000_conversations.js';
+import { Migration20261202000000DeliveryCore } from './Migration20261202000000_delivery_core.js';
 
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123100000_organization_structure', class: Migration20261123100000OrganizationStructure },
   { name: 'Migration20261123110000_attachments', class: Migration20261123110000Attachments },
   { name: 'Migration20261123120000_conversations', class: Migration20261123120000Conversations },
+  { name: 'Migration20261202000000_delivery_core', class: Migration20261202000000DeliveryCore },
 ];

@@ -1,25 +1,13 @@
-import { ActivityFailure, condition, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import type { ConversationNotificationActivities } from '../activities/conversation-notification.activities.js';
-import type { ProviderChannel } from '../libs/channels/channel.js';
-import type { ConversationNotificationKind } from '../libs/conversations/conversation-notification.entity.js';
-
-export interface ConversationMessageInput {
-  messageId: string;
-}
-
-export interface ConversationMessageState {
-  phase: 'notifying' | 'awaiting_reads' | 'ended';
-  /** Recipients who have not yet read the message, as far as the workflow has been told. */
-  unread: string[];
-  reminded: string[];
-  readNotices: number;
-}
-
-/** The API sends it when a recipient reads the message. */
-export const recipientReadSignal = defineSignal<[{ userId: string }]>('recipientRead');
-export const conversationMessageStateQuery = defineQuery<ConversationMessageState>('state');
-
-export const workflowIdForConversationMessage = (messageId: string) => `conversation-message-${messageId}`;
+import { ActivityFailure, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  conversationMessageStateQuery,
+  recipientReadSignal,
+  type ConversationMessageInput,
+  type ConversationMessageState,
+  type ConversationNotificationActivities,
+  type ConversationNotificationKind,
+  type ProviderChannel,
+} from './conversation-message.contract.js';
 
 /** A read receipt is worth sending for this long; after that the workflow stops waiting for readers. */
 const READ_RECEIPT_WINDOW_MS = 30 * 24 * 3600_000;

@@ -1,46 +1,26 @@
+import { ActivityFailure, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import {
-  ActivityFailure,
-  condition,
-  defineQuery,
-  defineSignal,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { MessageDeliveryActivities } from '../activities/message-delivery.activities.js';
-import { isProviderChannel, type Channel, type ProviderChannel } from '../libs/channels/channel.js';
-
-export interface ScheduledMessageInput {
-  messageId: string;
-  deliverAt: string;
-  dismissAt: string | null;
-}
-
-export interface ScheduledMessageState {
-  phase: 'scheduled' | 'delivering' | 'in_message_center' | 'ended';
-  deliverAt: string;
-  dismissAt: string | null;
-  readAt: string | null;
-  outcome: 'delivered' | 'failed' | 'cancelled' | 'dismissed' | 'removed_by_recipient' | 'gone' | null;
-  channels: Partial<Record<Channel, 'sent' | 'skipped' | 'failed'>>;
-}
-
-export const cancelSignal = defineSignal('cancel');
-export const rescheduleSignal = defineSignal<[{ deliverAt?: string; dismissAt?: string | null }]>('reschedule');
-export const readSignal = defineSignal<[{ readAt: string }]>('read');
-export const removedByRecipientSignal = defineSignal('removedByRecipient');
-export const stateQuery = defineQuery<ScheduledMessageState>('state');
-
-export const workflowIdForMessage = (messageId: string) => `message-${messageId}`;
+  cancelSignal,
+  isProviderChannel,
+  readSignal,
+  removedByRecipientSignal,
+  rescheduleSignal,
+  SEND_ACTIVITY,
+  stateQuery,
+  type Channel,
+  type ScheduledMessageActivities,
+  type ScheduledMessageInput,
+  type ScheduledMessageState,
+} from './scheduled-message.contract.js';
 
 /** Database steps run as local activities: in the worker, without a round trip through the server queue. */
-const { claimDelivery, finishDelivery, recordChannelFailure, dismissMessage } = proxyLocalActivities<MessageDeliveryActivities>({
+const { claimDelivery, finishDelivery, recordChannelFailure, dismissMessage } = proxyLocalActivities<ScheduledMessageActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 /** Provider channels retry on their own with backoff: a 429 or 5xx waits and tries again for up to a day. */
-const providers = proxyActivities<MessageDeliveryActivities>({
+const providers = proxyActivities<ScheduledMessageActivities>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
   retry: {
@@ -50,12 +30,6 @@ const providers = proxyActivities<MessageDeliveryActivities>({
     nonRetryableErrorTypes: ['PermanentDeliveryError'],
   },
 });
-
-const sendOn: Record<ProviderChannel, (messageId: string) => Promise<'sent' | 'skipped'>> = {
-  push: providers.sendPush,
-  email: providers.sendEmail,
-  sms: providers.sendSms,
-};
 
 /**
  * The whole life of one scheduled message: sleep until it is due, deliver it on every chosen channel,
@@ -117,7 +91,7 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
   await Promise.all(
     providerChannels.map(async (channel) => {
       try {
-        state.channels[channel] = await sendOn[channel](input.messageId);
+        state.channels[channel] = await providers[SEND_ACTIVITY[channel]](input.messageId);
       } catch (error) {
         state.channels[channel] = 'failed';
         const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);

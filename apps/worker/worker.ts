@@ -10,6 +10,7 @@ import { createMessageDeliveryActivities } from '../../activities/message-delive
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { MessageDeliveryService } from '../../libs/messages/message-delivery.service.js';
+import { OutboxRelay } from '../../libs/outbox/outbox-relay.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -43,9 +44,12 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     worker,
     app,
     async run() {
+      const relay = app.get(OutboxRelay);
+      relay.start();
       try {
         await worker.run();
       } finally {
+        await relay.stop();
         await connection.close();
         await app.close();
       }

@@ -2,9 +2,9 @@ import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-or
 import { PROVIDER_CHANNELS, type ProviderChannel } from '../channels/channel.js';
 import { User } from '../users/user.entity.js';
 import { ConversationMessage } from './conversation.entity.js';
+import { CONVERSATION_NOTIFICATION_KINDS, type ConversationNotificationKind } from '../../workflows/conversation-message.contract.js';
 
-export const CONVERSATION_NOTIFICATION_KINDS = ['new_message', 'unread_reminder', 'read_receipt'] as const;
-export type ConversationNotificationKind = (typeof CONVERSATION_NOTIFICATION_KINDS)[number];
+export { CONVERSATION_NOTIFICATION_KINDS, type ConversationNotificationKind } from '../../workflows/conversation-message.contract.js';
 
 /**
  * One notification about a conversation message to one user on one channel. The row is how a retried

@@ -9,27 +9,11 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ReadNotificationRecipient } from '../organizations/organization-settings.entity.js';
 import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
 import { User } from '../users/user.entity.js';
-import { ConversationNotification, type ConversationNotificationKind } from './conversation-notification.entity.js';
+import { ConversationNotification } from './conversation-notification.entity.js';
+import type { ConversationNotificationKind, NotificationKey, NotificationPlan, NotificationTarget } from '../../workflows/conversation-message.contract.js';
 import { visibleMessageSql } from './conversation-visibility.js';
 import { ConversationMessage, ConversationParticipant } from './conversation.entity.js';
 import { ReplyAddresses } from './reply-address.js';
-
-export interface NotificationTarget { userId: string; channels: ProviderChannel[] }
-
-export interface NotificationPlan {
-  recipients: NotificationTarget[];
-  /** null when the organisation sends no unread reminders. */
-  reminderAfterMs: number | null;
-  readReceipt: boolean;
-}
-
-export interface NotificationKey {
-  messageId: string;
-  userId: string;
-  channel: ProviderChannel;
-  kind: ConversationNotificationKind;
-  aboutUserId: string;
-}
 
 const PURPOSE: Record<ConversationNotificationKind, NotificationPurpose> = { new_message: 'message', unread_reminder: 'reminder', read_receipt: 'read_receipt' };
 

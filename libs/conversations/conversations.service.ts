@@ -1,7 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { conversationMessage, recipientReadSignal, workflowIdForConversationMessage } from '../../workflows/conversation-message.js';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { CONVERSATION_MESSAGE_WORKFLOW, recipientReadSignal, workflowIdForConversationMessage, type ConversationMessageInput } from '../../workflows/conversation-message.contract.js';
 import { AttachmentsService, type AttachmentView } from '../attachments/attachments.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -13,7 +12,7 @@ import { decodeCursor, encodeCursor, type Page } from '../http/pagination.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { MAX_RICH_TEXT_BYTES, previewOf, sanitizeRichText } from '../rich-text/rich-text.js';
 import { conversationMessageSearchAttributes } from '../temporal/search-attributes.js';
-import { TemporalClient } from '../temporal/temporal.module.js';
+import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { User } from '../users/user.entity.js';
 import { ContactMessagingRules } from './contact-messaging-rules.js';
 import { authorKindOf, canSeeMessage, canSeeParticipant, isStaff, visibleMessageSql, type Viewer } from './conversation-visibility.js';
@@ -72,11 +71,8 @@ interface Membership {
 
 @Injectable()
 export class ConversationsService {
-  private readonly logger = new Logger(ConversationsService.name);
-
   constructor(
     private readonly em: EntityManager,
-    private readonly temporal: TemporalClient,
     private readonly audit: AuditService,
     private readonly attachments: AttachmentsService,
     private readonly clientAccounts: ClientAccountsService,
@@ -285,13 +281,16 @@ export class ConversationsService {
             .execute('run');
         }
         await this.audit.recordBy(caller, 'conversation.read', 'conversation', id, { messageIds: newlyRead.map((m) => m.id) });
+        // Only workflows that may still be waiting: a receipt was asked for, or a reminder is pending.
+        const { unreadReminderMinutes } = await em.findOneOrFail(Organization, conversation.organization.id, { fields: ['unreadReminderMinutes'] });
+        const remindersSince = readAt.getTime() - unreadReminderMinutes * 60_000;
+        const waiting = newlyRead.filter((m) => m.read_receipt || (unreadReminderMinutes > 0 && m.created_at.getTime() > remindersSince));
+        await WorkflowOutbox.enqueue(
+          em,
+          ...waiting.map((m) => ({ kind: 'signal' as const, workflowId: workflowIdForConversationMessage(m.id), signal: recipientReadSignal.name, args: [{ userId: caller.id }] })),
+        );
       });
       participant.lastReadAt = upTo;
-      const organization = await this.em.findOneOrFail(Organization, conversation.organization.id, { fields: ['unreadReminderMinutes'] });
-      const remindersSince = readAt.getTime() - organization.unreadReminderMinutes * 60_000;
-      // Only workflows that may still be waiting: a receipt was asked for, or a reminder is pending.
-      const waiting = newlyRead.filter((m) => m.read_receipt || (organization.unreadReminderMinutes > 0 && m.created_at.getTime() > remindersSince));
-      await Promise.all(waiting.map((m) => this.signalRead(m.id, caller.id)));
     }
     return { conversationId: id, lastReadAt: participant.lastReadAt, unreadCount: 0 };
   }
@@ -335,7 +334,7 @@ export class ConversationsService {
     return { conversation: participant.conversation, participant, viewer: { userId: caller.id, role: caller.role, kind: participant.kind } };
   }
 
-  /** Stores a message, brings it to the top of the inbox of everyone who may see it, and starts its workflow. */
+  /** Stores a message, brings it to the top of the inbox of everyone who may see it, and has its workflow started after commit. */
   private async append(em: EntityManager, author: AuthUser, conversation: Conversation, kind: RecipientKind, content: NewMessage): Promise<ConversationMessage> {
     const message = Object.assign(new ConversationMessage(), {
       conversation: em.getReference(Conversation, conversation.id),
@@ -357,7 +356,13 @@ export class ConversationsService {
       [message.id],
     );
     await this.audit.recordBy(author, 'conversation.message_posted', 'conversation', conversation.id, { messageId: message.id, source: content.source });
-    await this.startWorkflow(author.organizationId, conversation.id, message.id);
+    const input: ConversationMessageInput = { messageId: message.id };
+    await WorkflowOutbox.start(em, {
+      workflowType: CONVERSATION_MESSAGE_WORKFLOW,
+      workflowId: workflowIdForConversationMessage(message.id),
+      args: [input],
+      searchAttributes: conversationMessageSearchAttributes({ organizationId: author.organizationId, conversationId: conversation.id, messageId: message.id }),
+    });
     return message;
   }
 
@@ -444,31 +449,6 @@ export class ConversationsService {
     const author = await this.em.findOneOrFail(User, message.author.id);
     const attachments = await this.attachments.findForMessages([message.id]);
     return toMessageView(message, author, attachments.get(message.id) ?? [], message.readReceipt ? [] : undefined);
-  }
-
-  /** Inside the message's transaction: if Temporal refuses, the message is not stored either. */
-  private async startWorkflow(organizationId: string, conversationId: string, messageId: string): Promise<void> {
-    try {
-      await this.temporal.workflow.start(conversationMessage, {
-        taskQueue: this.temporal.workflowTaskQueue,
-        workflowId: workflowIdForConversationMessage(messageId),
-        args: [{ messageId }],
-        typedSearchAttributes: conversationMessageSearchAttributes({ organizationId, conversationId, messageId }),
-      });
-    } catch (error) {
-      this.logger.error(`could not start the workflow for conversation message ${messageId}: ${(error as Error).message}`);
-      throw new ServiceUnavailableException('messaging is unavailable right now; nothing was saved, try again');
-    }
-  }
-
-  private async signalRead(messageId: string, userId: string): Promise<void> {
-    try {
-      await this.temporal.workflow.getHandle(workflowIdForConversationMessage(messageId)).signal(recipientReadSignal, { userId });
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return; // it has finished: nothing left to cancel or report
-      // The read is stored; a reminder re-checks the database before it goes out.
-      this.logger.warn(`could not signal the workflow of conversation message ${messageId}: ${(error as Error).message}`);
-    }
   }
 }
 

@@ -2,37 +2,43 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth-user.js';
-import { TemporalClient } from '../temporal/temporal.module.js';
+import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
+import { WorkflowGateway } from '../temporal/workflow-gateway.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly em: EntityManager, private readonly temporal: TemporalClient) {}
+  constructor(private readonly em: EntityManager, private readonly gateway: WorkflowGateway) {}
 
-  /** 200 when the database and Temporal both answer, 503 naming which does not. */
+  /**
+   * 200 while the API can take requests, which needs only PostgreSQL: with Temporal down, messages are still
+   * accepted and wait in the outbox, so the body says `degraded`, names Temporal, and shows the backlog.
+   * 503 when the database does not answer.
+   */
   @Public()
   @Get()
   async check(@Res() response: { status(code: number): { json(body: unknown): void } }) {
-    const [database, temporal] = await Promise.all([
-      answers(() => this.em.getConnection().execute('select 1')),
-      answers(() => this.temporal.grpcConnection.healthService.check({})),
+    const [outbox, temporal] = await Promise.all([
+      withTimeout(WorkflowOutbox.backlog(this.em.fork())),
+      this.gateway.isHealthy(CHECK_TIMEOUT_MS),
     ]);
-    const healthy = database && temporal;
-    response.status(healthy ? 200 : 503).json({
-      status: healthy ? 'ok' : 'unavailable',
+    const database = outbox !== null;
+    response.status(database ? 200 : 503).json({
+      status: !database ? 'unavailable' : temporal ? 'ok' : 'degraded',
       database: database ? 'up' : 'down',
       temporal: temporal ? 'up' : 'down',
+      outbox: outbox ?? undefined,
     });
   }
 }
 
-async function answers(probe: () => Promise<unknown>): Promise<boolean> {
+async function withTimeout<T>(probe: Promise<T>): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS)));
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), CHECK_TIMEOUT_MS)));
   try {
-    return await Promise.race([probe().then(() => true, () => false), timeout]);
+    return await Promise.race([probe.catch(() => null), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { Channel, ProviderChannel } from '../channels/channel.js';
+import type { ChannelOutcome, ClaimResult, DismissResult } from '../../workflows/scheduled-message.contract.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
 import { attemptDelivery } from '../channels/delivery-attempt.js';
 import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
@@ -9,17 +10,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { MessageDelivery } from './message-delivery.entity.js';
 import { Message } from './message.entity.js';
 
-export type ClaimResult =
-  | { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null }
-  | { outcome: 'not_due'; deliverAt: string }
-  | { outcome: 'gone' };
-
-/** `missing`: no such message at all — not yet committed, or never will be. */
+/** `missing`: no such message at all. */
 export type ClaimAttempt = ClaimResult | { outcome: 'missing' };
-
-export type ChannelOutcome = 'sent' | 'skipped';
-
-export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
 
 /**
  * Delivers a due message, channel by channel. Each method is safe to run again: a delivery already
@@ -38,18 +30,20 @@ export class MessageDeliveryService {
   ) {}
 
   /**
-   * Moves a due message from scheduled to delivered and, in the same statement, puts it in the recipient's
-   * message center: the one step between the delivery time and the user seeing it. Loses to a cancel or a
-   * move to a later time that reached the database first.
+   * Records that a due message was delivered: moves it from scheduled to delivered and marks its
+   * message-center delivery sent at the instant it entered the message center (the inbox query showed it
+   * from deliverAt on). Loses to a cancel or a move to a later time that reached the database first.
    */
   async claim(messageId: string): Promise<ClaimAttempt> {
     const rows: Array<Pick<Message, 'channels'> & { dismiss_at: Date | null }> = await this.em.getConnection().execute(
       `with claimed as (
-         update message set status = 'delivered', delivered_at = now()
+         update message
+            set status = case when removed_at is null then 'delivered' else 'dismissed' end,
+                delivered_at = greatest(deliver_at, created_at)
           where id = ? and status = 'scheduled' and deliver_at <= now() + interval '50 milliseconds'
-          returning id, channels, dismiss_at
+          returning id, channels, dismiss_at, delivered_at
        ), in_message_center as (
-         update message_delivery set status = 'sent', sent_at = now(), attempts = attempts + 1
+         update message_delivery set status = 'sent', sent_at = claimed.delivered_at, attempts = attempts + 1
            from claimed where message_delivery.message_id = claimed.id
             and message_delivery.channel = 'message_center' and message_delivery.status = 'pending'
        )

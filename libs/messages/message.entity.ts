@@ -10,7 +10,6 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 @Entity({ tableName: 'message' })
 @Index({ properties: ['organization', 'createdAt'] })
-@Index({ name: 'message_recipient_center_idx', properties: ['recipient', 'status', 'deliveredAt'] })
 @Unique({ name: 'message_idempotency_key_unique', properties: ['createdBy', 'idempotencyKey'] })
 export class Message {
   @PrimaryKey({ type: 'uuid' })
@@ -54,6 +53,10 @@ export class Message {
 
   @Property({ type: 'timestamptz', nullable: true })
   cancelledAt: Date | null = null;
+
+  /** The recipient took it out of their message center. */
+  @Property({ type: 'timestamptz', nullable: true })
+  removedAt: Date | null = null;
 
   @Property({ type: 'text' })
   workflowId: string;

@@ -1,33 +1,37 @@
 import { EntityManager, ObjectQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { cancelSignal, readSignal, removedByRecipientSignal, rescheduleSignal, scheduledMessage, workflowIdForMessage } from '../../workflows/scheduled-message.js';
+import {
+  cancelSignal,
+  rescheduleSignal,
+  SCHEDULED_MESSAGE_WORKFLOW,
+  workflowIdForMessage,
+  type RescheduleSignalInput,
+  type ScheduledMessageInput,
+} from '../../workflows/scheduled-message.contract.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { decodeCursor, encodeCursor, Page } from '../http/pagination.js';
+import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { messageSearchAttributes } from '../temporal/search-attributes.js';
-import { TemporalClient } from '../temporal/temporal.module.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
 import { ListMessagesQuery, PageQuery } from './dto/list-messages.query.js';
 import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
 import { MessageDelivery } from './message-delivery.entity.js';
 import { Message } from './message.entity.js';
-import { toInboxItem, toMessageView, toScheduledView } from './message.views.js';
+import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
 
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
 /** A deliverAt this little in the past is the caller's clock, not a mistake: deliver now. */
 const PAST_TOLERANCE_MS = 5 * 60_000;
 
+/** What staff do with scheduled messages: schedule, list, look at, cancel, reschedule. */
 @Injectable()
 export class MessagesService {
-  private readonly logger = new Logger(MessagesService.name);
-
   constructor(
     private readonly em: EntityManager,
-    private readonly temporal: TemporalClient,
     private readonly audit: AuditService,
   ) {}
 
@@ -63,14 +67,20 @@ export class MessagesService {
       requestHash: idempotencyKey ? requestHash : null,
     });
     try {
-      // The workflow starts inside the transaction: if Temporal refuses, nothing is written. If the commit
-      // fails after the start, the workflow finds no message when it wakes and ends without delivering.
+      // The message and its workflow's start commit together; the outbox relay starts the workflow after
+      // the commit, so scheduling works while Temporal is down and no connection waits on Temporal.
       await this.em.transactional(async (em) => {
         em.persist(message);
         for (const channel of dto.channels) em.persist(Object.assign(new MessageDelivery(), { message, channel }));
         await em.flush();
         await this.audit.recordBy(caller, 'message.scheduled', 'message', message.id, { recipientId: recipient.id, channels: dto.channels, deliverAt, dismissAt });
-        await this.startWorkflow(message, caller.organizationId);
+        const input: ScheduledMessageInput = { messageId: message.id, deliverAt: deliverAt.toISOString(), dismissAt: dismissAt?.toISOString() ?? null };
+        await WorkflowOutbox.start(em, {
+          workflowType: SCHEDULED_MESSAGE_WORKFLOW,
+          workflowId: message.workflowId,
+          args: [input],
+          searchAttributes: messageSearchAttributes({ organizationId: caller.organizationId, recipientId: recipient.id, messageId: message.id }),
+        });
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException && idempotencyKey) {
@@ -86,9 +96,13 @@ export class MessagesService {
   async list(caller: AuthUser, query: ListMessagesQuery): Promise<Page<ReturnType<typeof toMessageView>>> {
     const where: ObjectQuery<Message> = { organization: caller.organizationId };
     if (query.recipientId) where.recipient = query.recipientId;
-    if (query.status) where.status = query.status;
+    // A scheduled message whose time has come is delivered, whether or not its workflow has recorded it yet.
+    const now = new Date();
+    if (query.status === 'scheduled') Object.assign(where, { status: 'scheduled', deliverAt: { $gt: now } });
+    else if (query.status === 'delivered') where.$and = [{ $or: [{ status: 'delivered' }, { status: 'scheduled', deliverAt: { $lte: now } }] }];
+    else if (query.status) where.status = query.status;
     const after = decodeCursor(query.cursor);
-    if (after) where.$or = [{ createdAt: { $lt: after.at } }, { createdAt: after.at, id: { $lt: after.id } }];
+    if (after) (where.$and ??= []).push({ $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, id: { $lt: after.id } }] });
     const messages = await this.em.find(Message, where, {
       orderBy: { createdAt: 'desc', id: 'desc' },
       limit: query.limit + 1,
@@ -101,29 +115,27 @@ export class MessagesService {
     return toMessageView(await this.findVisible(caller, id));
   }
 
+  /** Decided by the database: before deliverAt the cancel wins, after it the message is already delivered (409). */
   async cancel(caller: AuthUser, id: string) {
     const message = await this.findVisible(caller, id);
-    const cancelledAt = new Date();
-    const changed = await this.em.nativeUpdate(Message, { id, status: 'scheduled' }, { status: 'cancelled', cancelledAt });
-    if (!changed) {
-      await this.em.refresh(message);
-      throw new ConflictException(`the message is already ${message.status} and can no longer be cancelled`);
-    }
-    await this.em.nativeUpdate(MessageDelivery, { message: id, status: 'pending' }, { status: 'skipped', lastError: 'message cancelled' });
-    await this.audit.recordBy(caller, 'message.cancelled', 'message', id);
-    await this.signal(message.workflowId, (handle) => handle.signal(cancelSignal));
+    const cancelled = await this.em.transactional(async (em) => {
+      const [row] = await em.execute<Array<{ id: string }>>(
+        `update message set status = 'cancelled', cancelled_at = now() where id = ? and status = 'scheduled' and deliver_at > now() returning id`,
+        [id],
+      );
+      if (!row) return false;
+      await em.nativeUpdate(MessageDelivery, { message: id, status: 'pending' }, { status: 'skipped', lastError: 'message cancelled' });
+      await this.audit.recordBy(caller, 'message.cancelled', 'message', id);
+      await WorkflowOutbox.signal(em, message.workflowId, cancelSignal.name);
+      return true;
+    });
+    if (!cancelled) throw new ConflictException(`the message is already ${await this.currentStatus(message)} and can no longer be cancelled`);
     return this.get(caller, id);
   }
 
   async reschedule(caller: AuthUser, id: string, dto: RescheduleMessageDto) {
     const message = await this.findVisible(caller, id);
     if (dto.deliverAt === undefined && dto.dismissAt === undefined) throw fieldError('body', 'give deliverAt, dismissAt or both');
-    if (dto.deliverAt !== undefined && message.status !== 'scheduled') {
-      throw new ConflictException(`the message is already ${message.status}; its delivery time can no longer change`);
-    }
-    if (!['scheduled', 'delivered'].includes(message.status)) {
-      throw new ConflictException(`the message is ${message.status}; its schedule can no longer change`);
-    }
     const now = Date.now();
     const deliverAt = dto.deliverAt !== undefined ? new Date(dto.deliverAt) : message.deliverAt;
     if (dto.deliverAt !== undefined) {
@@ -133,56 +145,34 @@ export class MessagesService {
     const dismissAt = dto.dismissAt !== undefined ? (dto.dismissAt === null ? null : new Date(dto.dismissAt)) : message.dismissAt;
     if (dismissAt && dismissAt <= deliverAt) throw fieldError('dismissAt', 'must be after deliverAt');
 
-    const changed = await this.em.nativeUpdate(Message, { id, status: message.status }, { deliverAt, dismissAt });
-    if (!changed) throw new ConflictException('the message changed while it was being rescheduled; try again');
-    await this.audit.recordBy(caller, 'message.rescheduled', 'message', id, { deliverAt, dismissAt });
-    await this.signal(message.workflowId, (handle) =>
-      handle.signal(rescheduleSignal, {
+    // The database decides the race with delivery and dismissal: the delivery time moves only while it is
+    // still ahead; the dismiss time only while the message has not left the message center.
+    const rescheduled = await this.em.transactional(async (em) => {
+      const [row] = await em.execute<Array<{ id: string }>>(
+        dto.deliverAt !== undefined
+          ? `update message set deliver_at = ?, dismiss_at = ? where id = ? and status = 'scheduled' and deliver_at > now() returning id`
+          : `update message set dismiss_at = ? where id = ? and deliver_at = ? and status in ('scheduled', 'delivered') and removed_at is null
+               and (dismiss_at is null or dismiss_at > now()) returning id`,
+        dto.deliverAt !== undefined ? [deliverAt, dismissAt, id] : [dismissAt, id, message.deliverAt],
+      );
+      if (!row) return false;
+      await this.audit.recordBy(caller, 'message.rescheduled', 'message', id, { deliverAt, dismissAt });
+      const change: RescheduleSignalInput = {
         ...(dto.deliverAt !== undefined ? { deliverAt: deliverAt.toISOString() } : {}),
         ...(dto.dismissAt !== undefined ? { dismissAt: dismissAt?.toISOString() ?? null } : {}),
-      }),
-    );
-    return this.get(caller, id);
-  }
-
-  // ——— the recipient's message center ———
-
-  async inbox(caller: AuthUser, query: PageQuery) {
-    const where: ObjectQuery<Message> = { ...this.inMessageCenterOf(caller) };
-    const after = decodeCursor(query.cursor);
-    if (after) where.$or = [{ deliveredAt: { $lt: after.at } }, { deliveredAt: after.at, id: { $lt: after.id } }];
-    const messages = await this.em.find(Message, where, { orderBy: { deliveredAt: 'desc', id: 'desc' }, limit: query.limit + 1 });
-    return this.page(messages, query.limit, (m) => m.deliveredAt!, toInboxItem);
-  }
-
-  async unreadCount(caller: AuthUser) {
-    return { count: await this.em.count(Message, { ...this.inMessageCenterOf(caller), readAt: null }) };
-  }
-
-  async markRead(caller: AuthUser, id: string) {
-    const message = await this.em.findOne(Message, { id, ...this.inMessageCenterOf(caller) });
-    if (!message) throw new NotFoundException('message not found');
-    if (message.readAt === null) {
-      const readAt = new Date();
-      const changed = await this.em.nativeUpdate(Message, { id, readAt: null }, { readAt });
-      if (changed) {
-        message.readAt = readAt;
-        await this.audit.recordBy(caller, 'message.read', 'message', id);
-        await this.signal(message.workflowId, (handle) => handle.signal(readSignal, { readAt: readAt.toISOString() }));
-      } else {
-        await this.em.refresh(message);
-      }
+      };
+      await WorkflowOutbox.signal(em, message.workflowId, rescheduleSignal.name, change);
+      return true;
+    });
+    if (!rescheduled) {
+      const status = await this.currentStatus(message);
+      throw new ConflictException(
+        dto.deliverAt !== undefined
+          ? `the message is already ${status}; its delivery time can no longer change`
+          : `the message is ${status === 'delivered' ? 'no longer in the message center' : status}; its schedule can no longer change`,
+      );
     }
-    return toInboxItem(message);
-  }
-
-  async removeFromInbox(caller: AuthUser, id: string): Promise<void> {
-    const message = await this.em.findOne(Message, { id, ...this.inMessageCenterOf(caller) }, { fields: ['workflowId'] });
-    if (!message) throw new NotFoundException('message not found');
-    const changed = await this.em.nativeUpdate(Message, { id, status: 'delivered' }, { status: 'dismissed', dismissedAt: new Date() });
-    if (!changed) return;
-    await this.audit.recordBy(caller, 'message.removed_by_recipient', 'message', id);
-    await this.signal(message.workflowId, (handle) => handle.signal(removedByRecipientSignal));
+    return this.get(caller, id);
   }
 
   // ——— helpers ———
@@ -196,13 +186,10 @@ export class MessagesService {
     return message;
   }
 
-  private inMessageCenterOf(caller: AuthUser): ObjectQuery<Message> {
-    return {
-      organization: caller.organizationId,
-      recipient: caller.id,
-      status: 'delivered',
-      deliveries: { channel: 'message_center', status: 'sent' },
-    };
+  /** The status as the caller would now see it, for a 409 that says why. */
+  private async currentStatus(message: Message): Promise<string> {
+    await this.em.refresh(message);
+    return effectiveStatus(message);
   }
 
   private async findByIdempotencyKey(caller: AuthUser, idempotencyKey: string, requestHash: string) {
@@ -212,31 +199,6 @@ export class MessagesService {
       throw fieldError('Idempotency-Key', 'was already used for a different request', 422);
     }
     return toScheduledView(earlier as Message);
-  }
-
-  private async startWorkflow(message: Message, organizationId: string): Promise<void> {
-    try {
-      await this.temporal.workflow.start(scheduledMessage, {
-        taskQueue: this.temporal.workflowTaskQueue,
-        workflowId: message.workflowId,
-        args: [{ messageId: message.id, deliverAt: message.deliverAt.toISOString(), dismissAt: message.dismissAt?.toISOString() ?? null }],
-        typedSearchAttributes: messageSearchAttributes({ organizationId, recipientId: message.recipient.id, messageId: message.id }),
-      });
-    } catch (error) {
-      this.logger.error(`could not start the workflow for message ${message.id}: ${(error as Error).message}`);
-      throw new ServiceUnavailableException('scheduling is unavailable right now; nothing was saved, try again');
-    }
-  }
-
-  /** Tells the message's workflow; after the workflow has ended there is no one to tell, which is fine. */
-  private async signal(workflowId: string, send: (handle: ReturnType<TemporalClient['workflow']['getHandle']>) => Promise<void>) {
-    try {
-      await send(this.temporal.workflow.getHandle(workflowId));
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return;
-      // The database already holds the change and the workflow re-checks it before acting.
-      this.logger.warn(`could not signal workflow ${workflowId}: ${(error as Error).message}`);
-    }
   }
 
   private page<T, V>(rows: T[], limit: number, sortKey: (row: T) => Date, view: (row: T) => V): Page<V> {

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /**
  * What an engineer searches for in the Temporal UI, e.g. `TidingsMessageId = "…"`. Ids only: search
@@ -12,19 +12,12 @@ export const CONVERSATION_ID = defineSearchAttributeKey('TidingsConversationId',
 
 export const TIDINGS_SEARCH_ATTRIBUTES = [ORGANIZATION_ID, RECIPIENT_ID, MESSAGE_ID, CONVERSATION_ID];
 
-export function messageSearchAttributes(ids: { organizationId: string; recipientId: string; messageId: string }): SearchAttributePair[] {
-  return [
-    { key: ORGANIZATION_ID, value: ids.organizationId },
-    { key: RECIPIENT_ID, value: ids.recipientId },
-    { key: MESSAGE_ID, value: ids.messageId },
-  ];
+/** A scheduled message's workflow: found by its organisation, its recipient, or the message itself. */
+export function messageSearchAttributes(ids: { organizationId: string; recipientId: string; messageId: string }): Record<string, string> {
+  return { [ORGANIZATION_ID.name]: ids.organizationId, [RECIPIENT_ID.name]: ids.recipientId, [MESSAGE_ID.name]: ids.messageId };
 }
 
 /** A conversation message's workflow: found by its organisation, its conversation, or the message itself. */
-export function conversationMessageSearchAttributes(ids: { organizationId: string; conversationId: string; messageId: string }): SearchAttributePair[] {
-  return [
-    { key: ORGANIZATION_ID, value: ids.organizationId },
-    { key: CONVERSATION_ID, value: ids.conversationId },
-    { key: MESSAGE_ID, value: ids.messageId },
-  ];
+export function conversationMessageSearchAttributes(ids: { organizationId: string; conversationId: string; messageId: string }): Record<string, string> {
+  return { [ORGANIZATION_ID.name]: ids.organizationId, [CONVERSATION_ID.name]: ids.conversationId, [MESSAGE_ID.name]: ids.messageId };
 }

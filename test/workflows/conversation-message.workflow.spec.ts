@@ -2,10 +2,17 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { ConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
-import type { ProviderChannel } from '../../libs/channels/channel.js';
-import type { NotificationKey, NotificationPlan, NotificationTarget } from '../../libs/conversations/conversation-notifications.service.js';
-import { conversationMessage, conversationMessageStateQuery, recipientReadSignal, type ConversationMessageState } from '../../workflows/conversation-message.js';
+import { conversationMessage } from '../../workflows/conversation-message.js';
+import {
+  conversationMessageStateQuery,
+  recipientReadSignal,
+  type ConversationMessageState,
+  type ConversationNotificationActivities,
+  type NotificationKey,
+  type NotificationPlan,
+  type NotificationTarget,
+  type ProviderChannel,
+} from '../../workflows/conversation-message.contract.js';
 import { recordFetchedHistory } from '../support/histories.js';
 import { WORKFLOWS_PATH } from '../support/paths.js';
 import { startTimeSkippingServer } from '../support/time-skipping.js';

@@ -2,16 +2,17 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { MessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
-import type { Channel, ProviderChannel } from '../../libs/channels/channel.js';
+import { scheduledMessage } from '../../workflows/scheduled-message.js';
 import {
   cancelSignal,
   readSignal,
   rescheduleSignal,
-  scheduledMessage,
-  ScheduledMessageInput,
   stateQuery,
-} from '../../workflows/scheduled-message.js';
+  type Channel,
+  type ProviderChannel,
+  type ScheduledMessageActivities,
+  type ScheduledMessageInput,
+} from '../../workflows/scheduled-message.contract.js';
 import { WORKFLOWS_PATH } from '../support/paths.js';
 import { startTimeSkippingServer } from '../support/time-skipping.js';
 
@@ -38,7 +39,7 @@ class Ledger {
     return this.env.currentTimeMs();
   }
 
-  activities(): MessageDeliveryActivities {
+  activities(): ScheduledMessageActivities {
     const deliver = (channel: ProviderChannel) => async () => {
       this.attempts[channel] = (this.attempts[channel] ?? 0) + 1;
       if (this.permanentlyFailing.has(channel)) {
@@ -68,7 +69,7 @@ class Ledger {
         this.events.push({ at: await this.now(), what: 'dismissed' });
         return { outcome: 'dismissed' as const };
       },
-    } as unknown as MessageDeliveryActivities;
+    } as unknown as ScheduledMessageActivities;
   }
 }
 

@@ -1,0 +1,130 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Client, Connection, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** A workflow to start: its type by name, its deterministic id, its arguments and Keyword search attributes. */
+export interface WorkflowStart {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  searchAttributes: Record<string, string>;
+}
+
+export interface WorkflowSignal {
+  workflowId: string;
+  signal: string;
+  args: unknown[];
+}
+
+/**
+ * - `done`: Temporal has it: started, signalled, or already started earlier (ids are deterministic, so a
+ *   second start is the same workflow).
+ * - `gone`: nobody to tell: the workflow has finished (or never existed), which for a signal is fine.
+ */
+export type GatewayOutcome = 'done' | 'gone';
+
+/** Temporal did not answer (down, restarting, unreachable): try again later, nothing was decided. */
+export class TemporalUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Temporal is unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+/** gRPC status codes that mean "not now" rather than "no": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
+const UNAVAILABLE_CODES = new Set<number>([1, 4, 8, 10, 14]);
+
+/**
+ * The one place Tidings starts and signals workflows (the outbox relay and the reconciler call it), with
+ * the "already started", "not found" and "unavailable" answers decided once. A closed workflow is never
+ * started again under the same id: a message's workflow runs once.
+ */
+@Injectable()
+export class WorkflowGateway implements OnApplicationShutdown {
+  readonly client: Client;
+  private readonly connection: Connection;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    // Reconnect within seconds after a Temporal restart instead of gRPC's default backoff of up to two minutes.
+    this.connection = Connection.lazy({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 3000 } });
+    this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
+  }
+
+  async start(start: WorkflowStart): Promise<GatewayOutcome> {
+    return this.call(async () => {
+      try {
+        await this.client.workflow.start(start.workflowType, this.startOptions(start));
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'done';
+        throw error;
+      }
+      return 'done';
+    });
+  }
+
+  async signal(signal: WorkflowSignal): Promise<GatewayOutcome> {
+    return this.call(async () => {
+      try {
+        await this.client.workflow.getHandle(signal.workflowId).signal(signal.signal, ...signal.args);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return 'gone';
+        throw error;
+      }
+      return 'done';
+    });
+  }
+
+  /** Signals a running workflow, or starts a missing one with the signal: what the reconciler uses to repair. */
+  async signalWithStart(start: WorkflowStart, signal: Omit<WorkflowSignal, 'workflowId'>): Promise<GatewayOutcome> {
+    return this.call(async () => {
+      try {
+        await this.client.workflow.signalWithStart(start.workflowType, { ...this.startOptions(start), signal: signal.signal, signalArgs: signal.args });
+      } catch (error) {
+        // It ran and finished: a closed workflow is not started twice, so there is nothing to repair.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'gone';
+        throw error;
+      }
+      return 'done';
+    });
+  }
+
+  /** Whether the Temporal frontend answers its health check within `timeoutMs`. */
+  async isHealthy(timeoutMs: number): Promise<boolean> {
+    const deadline = new Date(Date.now() + timeoutMs);
+    return this.connection.withDeadline(deadline, () => this.connection.healthService.check({})).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+
+  private startOptions(start: WorkflowStart) {
+    return {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: start.workflowId,
+      args: start.args,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: Object.entries(start.searchAttributes).map(
+        ([name, value]): SearchAttributePair => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value }),
+      ),
+    };
+  }
+
+  private async call(operation: () => Promise<GatewayOutcome>): Promise<GatewayOutcome> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isUnavailable(error)) throw new TemporalUnavailableError(error);
+      throw error;
+    }
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  const grpcError = error instanceof ServiceError ? error.cause : error;
+  return isGrpcServiceError(grpcError) && UNAVAILABLE_CODES.has(grpcError.code);
+}

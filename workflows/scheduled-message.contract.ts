@@ -1,0 +1,63 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Channel, ProviderChannel } from './channels.js';
+
+export { isProviderChannel, type Channel, type ProviderChannel } from './channels.js';
+
+/**
+ * Everything the scheduled-message workflow shares with the rest of Tidings: its name, id, input,
+ * signals, query, and the activities it calls. The API, the outbox relay and the worker import this
+ * file; the workflow imports nothing else of ours.
+ */
+export const SCHEDULED_MESSAGE_WORKFLOW = 'scheduledMessage';
+export const workflowIdForMessage = (messageId: string) => `message-${messageId}`;
+
+export interface ScheduledMessageInput {
+  messageId: string;
+  deliverAt: string;
+  dismissAt: string | null;
+}
+
+export interface ScheduledMessageState {
+  phase: 'scheduled' | 'delivering' | 'in_message_center' | 'ended';
+  deliverAt: string;
+  dismissAt: string | null;
+  readAt: string | null;
+  outcome: 'delivered' | 'failed' | 'cancelled' | 'dismissed' | 'removed_by_recipient' | 'gone' | null;
+  channels: Partial<Record<Channel, 'sent' | 'skipped' | 'failed'>>;
+}
+
+export interface RescheduleSignalInput {
+  deliverAt?: string;
+  dismissAt?: string | null;
+}
+
+export const cancelSignal = defineSignal('cancel');
+export const rescheduleSignal = defineSignal<[RescheduleSignalInput]>('reschedule');
+export const readSignal = defineSignal<[{ readAt: string }]>('read');
+export const removedByRecipientSignal = defineSignal('removedByRecipient');
+export const stateQuery = defineQuery<ScheduledMessageState>('state');
+
+export type ClaimResult =
+  | { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null }
+  | { outcome: 'not_due'; deliverAt: string }
+  | { outcome: 'gone' };
+
+export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
+
+export type ChannelOutcome = 'sent' | 'skipped';
+
+/** What the worker runs for this workflow (activities/message-delivery.activities.ts). */
+export interface ScheduledMessageActivities {
+  /** Moves a due message to delivered; the database settles any race with a cancel or a reschedule. */
+  claimDelivery(messageId: string): Promise<ClaimResult>;
+  sendEmail(messageId: string): Promise<ChannelOutcome>;
+  sendSms(messageId: string): Promise<ChannelOutcome>;
+  sendPush(messageId: string): Promise<ChannelOutcome>;
+  /** A channel that failed for good (retries exhausted or refused): recorded once, by the workflow. */
+  recordChannelFailure(messageId: string, channel: Channel, reason: string): Promise<void>;
+  finishDelivery(messageId: string): Promise<'delivered' | 'failed'>;
+  dismissMessage(messageId: string): Promise<DismissResult>;
+}
+
+export type ProviderSendActivity = keyof Pick<ScheduledMessageActivities, 'sendEmail' | 'sendSms' | 'sendPush'>;
+export const SEND_ACTIVITY: Record<ProviderChannel, ProviderSendActivity> = { email: 'sendEmail', sms: 'sendSms', push: 'sendPush' };
