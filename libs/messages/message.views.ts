@@ -2,10 +2,13 @@ import type { Message } from './message.entity.js';
 
 /**
  * What a message's status is as its users see it. The message center is a query on the database's clock,
- * so once `deliverAt` has passed the message is delivered there even if its workflow has not yet recorded it.
+ * so once `deliverAt` has passed the message is delivered, and once `dismissAt` has passed it is dismissed,
+ * even if its workflow has not yet recorded it.
  */
-export function effectiveStatus(message: Pick<Message, 'status' | 'deliverAt'>, now = new Date()): Message['status'] {
-  return message.status === 'scheduled' && message.deliverAt <= now ? 'delivered' : message.status;
+export function effectiveStatus(message: Pick<Message, 'status' | 'deliverAt' | 'dismissAt' | 'removedAt'>, now = new Date()): Message['status'] {
+  if (message.status !== 'scheduled' && message.status !== 'delivered') return message.status;
+  if (message.removedAt !== null || (message.dismissAt !== null && message.dismissAt <= now)) return 'dismissed';
+  return message.deliverAt <= now ? 'delivered' : message.status;
 }
 
 /** When the message reached the message center: its delivery time, or its creation if it was due already. */
@@ -16,7 +19,7 @@ function reachedMessageCenterAt(message: Pick<Message, 'deliverAt' | 'createdAt'
 /** What staff see of a message: its schedule, its state on every channel, and the read receipt. */
 export function toMessageView(message: Message) {
   const status = effectiveStatus(message);
-  const derivedDelivery = status !== message.status;
+  const derivedDelivery = message.status === 'scheduled' && status !== 'scheduled';
   return {
     id: message.id,
     status,
@@ -29,7 +32,7 @@ export function toMessageView(message: Message) {
     dismissAt: message.dismissAt,
     deliveredAt: message.deliveredAt ?? (derivedDelivery ? reachedMessageCenterAt(message) : null),
     readAt: message.readAt,
-    dismissedAt: message.dismissedAt,
+    dismissedAt: message.dismissedAt ?? (status === 'dismissed' ? (message.removedAt ?? message.dismissAt) : null),
     cancelledAt: message.cancelledAt,
     removedAt: message.removedAt,
     createdAt: message.createdAt,

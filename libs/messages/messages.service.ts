@@ -20,7 +20,7 @@ import { User } from '../users/user.entity.js';
 import { ListMessagesQuery, PageQuery } from './dto/list-messages.query.js';
 import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
 import { MessageDelivery } from './message-delivery.entity.js';
-import { Message } from './message.entity.js';
+import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
 
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
@@ -96,11 +96,7 @@ export class MessagesService {
   async list(caller: AuthUser, query: ListMessagesQuery): Promise<Page<ReturnType<typeof toMessageView>>> {
     const where: ObjectQuery<Message> = { organization: caller.organizationId };
     if (query.recipientId) where.recipient = query.recipientId;
-    // A scheduled message whose time has come is delivered, whether or not its workflow has recorded it yet.
-    const now = new Date();
-    if (query.status === 'scheduled') Object.assign(where, { status: 'scheduled', deliverAt: { $gt: now } });
-    else if (query.status === 'delivered') where.$and = [{ $or: [{ status: 'delivered' }, { status: 'scheduled', deliverAt: { $lte: now } }] }];
-    else if (query.status) where.status = query.status;
+    if (query.status) where.$and = [withEffectiveStatus(query.status, new Date())];
     const after = decodeCursor(query.cursor);
     if (after) (where.$and ??= []).push({ $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, id: { $lt: after.id } }] });
     const messages = await this.em.find(Message, where, {
@@ -206,5 +202,20 @@ export class MessagesService {
     const items = more ? rows.slice(0, limit) : rows;
     const last = items[items.length - 1] as (T & { id: string }) | undefined;
     return { items: items.map(view), nextCursor: more && last ? encodeCursor(sortKey(last), last.id) : null };
+  }
+}
+
+/** The messages whose effective status (message.views.ts) is `status` at `now`, whatever their workflows have recorded yet. */
+function withEffectiveStatus(status: MessageStatus, now: Date): ObjectQuery<Message> {
+  const live = { status: { $in: ['scheduled', 'delivered'] } } as const;
+  switch (status) {
+    case 'scheduled':
+      return { status: 'scheduled', deliverAt: { $gt: now } };
+    case 'delivered':
+      return { ...live, removedAt: null, deliverAt: { $lte: now }, $or: [{ dismissAt: null }, { dismissAt: { $gt: now } }] };
+    case 'dismissed':
+      return { $or: [{ status: 'dismissed' }, { ...live, removedAt: { $ne: null } }, { ...live, dismissAt: { $lte: now } }] };
+    default:
+      return { status };
   }
 }

@@ -80,7 +80,7 @@ export class OutboxRelay implements OnApplicationShutdown {
         }
       }),
     );
-    if (sent.length) await this.em.getConnection().execute('delete from workflow_outbox where id = any(?::bigint[])', [sent]);
+    if (sent.length) await this.em.getConnection().execute(`delete from workflow_outbox where id in (${sent.map(() => '?').join(', ')})`, sent);
     for (const { entry, error } of failed) await this.release(entry, error);
     return { taken: entries.length, temporalUnavailable: failed.some(({ error }) => error instanceof TemporalUnavailableError) };
   }
