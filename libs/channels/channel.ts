@@ -24,9 +24,23 @@ export interface EmailThreading {
   references?: string[];
 }
 
-export interface EmailProvider { readonly name: string; send(to: EmailRecipient, notification: Notification, threading?: EmailThreading): Promise<SendResult> }
-export interface SmsProvider { readonly name: string; send(toPhone: string, notification: Notification): Promise<SendResult> }
-export interface PushProvider { readonly name: string; send(target: PushTarget, notification: Notification): Promise<SendResult> }
+/** What the caller of a provider send controls beyond the message itself. */
+export interface SendOptions {
+  /** Aborts the provider request in flight, e.g. when the activity running it is cancelled or times out. */
+  signal?: AbortSignal;
+  /**
+   * The delivery this attempt belongs to, the same on every retry: providers that can tell a resend
+   * from a new message (Web Push Topic) or report events back (SendGrid custom_args) are given it.
+   */
+  deliveryId?: string;
+}
+
+export interface EmailProvider {
+  readonly name: string;
+  send(to: EmailRecipient, notification: Notification, threading?: EmailThreading, options?: SendOptions): Promise<SendResult>;
+}
+export interface SmsProvider { readonly name: string; send(toPhone: string, notification: Notification, options?: SendOptions): Promise<SendResult> }
+export interface PushProvider { readonly name: string; send(target: PushTarget, notification: Notification, options?: SendOptions): Promise<SendResult> }
 
 export const EMAIL_PROVIDER = Symbol('EMAIL_PROVIDER');
 export const SMS_PROVIDER = Symbol('SMS_PROVIDER');
@@ -53,5 +67,16 @@ export class PushSubscriptionGoneError extends PermanentDeliveryError {
   constructor(readonly endpoint: string, providerStatus: number) {
     super(`push subscription is gone (HTTP ${providerStatus})`, providerStatus);
     this.name = 'PushSubscriptionGoneError';
+  }
+}
+
+/**
+ * The caller aborted the request (its signal fired). Whether the provider got the message is unknown,
+ * so this is transient: a retry, if the caller still wants one, may send it again.
+ */
+export class DeliveryAbortedError extends TransientDeliveryError {
+  constructor(provider: string) {
+    super(`${provider} request aborted before the provider answered`);
+    this.name = 'DeliveryAbortedError';
   }
 }

@@ -11,6 +11,7 @@ import {
   type Notification,
   type ProviderChannel,
   type PushProvider,
+  type SendOptions,
   type SmsProvider,
 } from './channel.js';
 
@@ -31,13 +32,19 @@ export class NotificationSender {
     @Inject(PUSH_PROVIDER) private readonly push: PushProvider,
   ) {}
 
-  async send(channel: ProviderChannel, user: NotifiedUser, notification: Notification, threading?: EmailThreading): Promise<SendOutcome> {
+  async send(
+    channel: ProviderChannel,
+    user: NotifiedUser,
+    notification: Notification,
+    threading?: EmailThreading,
+    options?: SendOptions,
+  ): Promise<SendOutcome> {
     if (channel === 'email') {
-      return { status: 'sent', ...(await this.email.send({ email: user.email, name: user.name }, notification, threading)) };
+      return { status: 'sent', ...(await this.email.send({ email: user.email, name: user.name }, notification, threading, options)) };
     }
     if (channel === 'sms') {
       if (!user.phone) return { status: 'skipped', reason: 'recipient has no phone number' };
-      return { status: 'sent', ...(await this.sms.send(user.phone, notification)) };
+      return { status: 'sent', ...(await this.sms.send(user.phone, notification, options)) };
     }
     const subscriptions = await this.em.find(PushSubscription, { user: user.id });
     if (subscriptions.length === 0) return { status: 'skipped', reason: 'recipient has no push subscription' };
@@ -45,7 +52,7 @@ export class NotificationSender {
     let providerMessageId: string | undefined;
     for (const subscription of subscriptions) {
       try {
-        const result = await this.push.send({ endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } }, notification);
+        const result = await this.push.send({ endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } }, notification, options);
         delivered += 1;
         providerMessageId ??= result.providerMessageId;
       } catch (error) {

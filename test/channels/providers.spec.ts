@@ -1,10 +1,12 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
+  DeliveryAbortedError,
   EMAIL_PROVIDER,
   PermanentDeliveryError,
   PUSH_PROVIDER,
@@ -12,15 +14,20 @@ import {
   SMS_PROVIDER,
   TransientDeliveryError,
   type Notification,
+  type SendOptions,
+  type SendResult,
 } from '../../libs/channels/channel.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelsModule } from '../../libs/channels/channels.module.js';
 import { NotificationRenderer } from '../../libs/channels/notification-renderer.js';
+import { NotificationSender } from '../../libs/channels/notification-sender.js';
 import { LogEmailProvider, LogPushProvider, LogSmsProvider } from '../../libs/channels/providers/log.providers.js';
 import { SendgridEmailProvider } from '../../libs/channels/providers/sendgrid-email.provider.js';
 import { TwilioSmsProvider } from '../../libs/channels/providers/twilio-sms.provider.js';
 import { WebPushProvider } from '../../libs/channels/providers/web-push.provider.js';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../../libs/config/app-config.js';
+import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
+import type { LoopbackFake } from '../fakes/loopback-fake.js';
 import {
   PUSH_FAKE_CA_CERT,
   PushServiceFake,
@@ -56,6 +63,71 @@ async function deliveryError(promise: Promise<unknown>): Promise<Error> {
   return outcome as Error;
 }
 
+/** Longer than any test here may run: a provider that does not abort waits in vain and fails the test. */
+const NEVER_IN_THIS_TEST = 10 * 60_000;
+/** The tests that rely on an abort get this much; the abort itself takes milliseconds. */
+const ABORT_TEST_TIMEOUT_MS = 15_000;
+
+/**
+ * What the delivery ledger relies on from every provider: cancelling its activity stops the HTTP request
+ * in flight, and a provider that accepts a message but takes its time to answer is waited for.
+ * `send` uses the provider under test, or one built with a shorter deadline when `requestTimeoutMs` is given.
+ */
+function itControlsTheProviderRequest(
+  fake: LoopbackFake<{ status: number }>,
+  send: (options: SendOptions, requestTimeoutMs?: number) => Promise<SendResult>,
+  requestTimeoutOfProvider: () => number,
+) {
+  it(
+    'aborts the request in flight when the signal fires: a DeliveryAbortedError, and the connection is dropped',
+    async () => {
+      fake.delayNext(NEVER_IN_THIS_TEST);
+      const controller = new AbortController();
+      const sending = deliveryError(send({ signal: controller.signal }));
+      await fake.whenReceived(1);
+      controller.abort();
+
+      const error = await sending;
+      expect(error).toBeInstanceOf(DeliveryAbortedError);
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(error.message).toContain('aborted');
+      await fake.whenAbandoned(1);
+      // The fake outlives the client that went away and answers the next request as usual.
+      await send({});
+      expect(fake.received).toHaveLength(2);
+    },
+    ABORT_TEST_TIMEOUT_MS,
+  );
+
+  it('sends nothing when the signal has fired before the call', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await deliveryError(send({ signal: controller.signal }))).toBeInstanceOf(DeliveryAbortedError);
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it('waits for a provider that answers slowly, up to PROVIDER_REQUEST_TIMEOUT_MS', async () => {
+    expect(requestTimeoutOfProvider()).toBe(PROVIDER_REQUEST_TIMEOUT_MS);
+    fake.delayNext(1_000);
+    const result = await send({ signal: new AbortController().signal });
+    expect(result.providerMessageId).toBeTruthy();
+    expect(fake.delivered).toHaveLength(1);
+  });
+
+  it(
+    'gives up at the deadline with a TransientDeliveryError that is not an abort',
+    async () => {
+      fake.delayNext(NEVER_IN_THIS_TEST);
+      const error = await deliveryError(send({}, 200));
+      expect(error).toBeInstanceOf(TransientDeliveryError);
+      expect(error).not.toBeInstanceOf(DeliveryAbortedError);
+      expect(error.message).toContain('did not answer within 200 ms');
+      await fake.whenAbandoned(1);
+    },
+    ABORT_TEST_TIMEOUT_MS,
+  );
+}
+
 describe('SendgridEmailProvider against the SendGrid fake', () => {
   const apiKey = 'SG.test-key';
   const fake = new SendgridFake(apiKey);
@@ -89,8 +161,38 @@ describe('SendgridEmailProvider against the SendGrid fake', () => {
       html: notification.html,
     });
     expect(mail!.personalizations[0]!.to).toEqual([{ email: 'ada@example.org', name: 'Ada' }]);
+    expect(mail!.customArgs).toBeUndefined();
     expect(result.providerMessageId).toMatch(/^[\w-]{22}$/);
   });
+
+  it("tags the mail with the delivery id in custom_args, so SendGrid's events can be matched to the delivery", async () => {
+    await provider.send({ email: 'ada@example.org', name: 'Ada' }, notification, undefined, { deliveryId: 'delivery-42' });
+    expect(fake.delivered[0]!.customArgs).toEqual({ delivery_id: 'delivery-42' });
+  });
+
+  it('gets the delivery id and the signal through NotificationSender', async () => {
+    const sender = new NotificationSender({} as EntityManager, provider, new LogSmsProvider(), new LogPushProvider());
+    const user = { id: 'u-1', name: 'Ada', email: 'ada@example.org', phone: null };
+    await sender.send('email', user, notification, undefined, { deliveryId: 'delivery-43' });
+    expect(fake.delivered[0]!.customArgs).toEqual({ delivery_id: 'delivery-43' });
+
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await deliveryError(sender.send('email', user, notification, undefined, { signal: aborted.signal }))).toBeInstanceOf(DeliveryAbortedError);
+    expect(fake.received).toHaveLength(1);
+  });
+
+  itControlsTheProviderRequest(
+    fake,
+    (options, requestTimeoutMs) =>
+      (requestTimeoutMs ? new SendgridEmailProvider(settings(fake.baseUrl), { requestTimeoutMs }) : provider).send(
+        { email: 'ada@example.org', name: 'Ada' },
+        notification,
+        undefined,
+        options,
+      ),
+    () => provider.requestTimeoutMs,
+  );
 
   it.each([429, 500, 503])('turns HTTP %i into a TransientDeliveryError', async (status) => {
     fake.failNext(1, status);
@@ -163,6 +265,13 @@ describe('TwilioSmsProvider against the Twilio fake', () => {
     const unreachable = new TwilioSmsProvider(settings(await unusedBaseUrl('http')));
     expect(await deliveryError(unreachable.send('+14155550123', notification))).toBeInstanceOf(TransientDeliveryError);
   });
+
+  itControlsTheProviderRequest(
+    fake,
+    (options, requestTimeoutMs) =>
+      (requestTimeoutMs ? new TwilioSmsProvider(settings(fake.baseUrl), { requestTimeoutMs }) : provider).send('+14155550123', notification, options),
+    () => provider.requestTimeoutMs,
+  );
 });
 
 describe('WebPushProvider against the push service fake', () => {
@@ -193,10 +302,30 @@ describe('WebPushProvider against the push service fake', () => {
     const [push] = fake.delivered;
     expect(push!.contentEncoding).toBe('aes128gcm');
     expect(push!.ttl).toBe('86400');
+    expect(push!.topic).toBeUndefined();
     expect(push!.authorization).toMatch(new RegExp(`^vapid t=[\\w-]+\\.[\\w-]+\\.[\\w-]+, k=${vapidKeys.publicKey}$`));
     expect(push!.body.toString('utf8')).not.toContain(notification.text);
     expect(JSON.parse(decrypt(push!.body))).toEqual({ title: notification.subject, body: notification.text, url: notification.url });
     expect(result.providerMessageId).toMatch(new RegExp(`^${baseUrl}/messages/`));
+  });
+
+  it('gives each push a Topic derived from the delivery id, the same on a resend, so the push service replaces rather than repeats it', async () => {
+    const { subscription } = createPushSubscription(baseUrl);
+    const deliveryId = '0f9c1f9e-3a8e-4c55-9d3c-5b8f3f6f1e2a';
+
+    await provider.send(subscription, notification, { deliveryId });
+    await provider.send(subscription, notification, { deliveryId });
+    await provider.send(subscription, notification, { deliveryId: '7d2b1c44-90a1-4f3e-8f0e-2a6c1b9d5e10' });
+
+    // Pinned, not recomputed with the provider's helper: a changed derivation would duplicate resends across a deploy.
+    const expectedTopic = createHash('sha256').update(deliveryId).digest().subarray(0, 24).toString('base64url');
+    expect(expectedTopic).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const [first, resend, other] = fake.delivered;
+    expect(first!.topic).toBe(expectedTopic);
+    expect(resend!.topic).toBe(expectedTopic);
+    expect(other!.topic).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(other!.topic).not.toBe(expectedTopic);
+    expect(fake.delivered.map((push) => push.ttl)).toEqual(['86400', '86400', '86400']);
   });
 
   it.each([404, 410])('turns HTTP %i into PushSubscriptionGoneError for that endpoint', async (status) => {
@@ -233,6 +362,17 @@ describe('WebPushProvider against the push service fake', () => {
     const { subscription } = createPushSubscription(await unusedBaseUrl('https'));
     expect(await deliveryError(provider.send(subscription, notification))).toBeInstanceOf(TransientDeliveryError);
   });
+
+  itControlsTheProviderRequest(
+    fake,
+    (options, requestTimeoutMs) =>
+      (requestTimeoutMs ? new WebPushProvider(settings, { agent: pushFakeAgent(), requestTimeoutMs }) : provider).send(
+        createPushSubscription(baseUrl).subscription,
+        notification,
+        options,
+      ),
+    () => provider.requestTimeoutMs,
+  );
 
   it('works with NODE_EXTRA_CA_CERTS alone, as production does (no agent)', async () => {
     const { subscription, decrypt } = createPushSubscription(baseUrl);

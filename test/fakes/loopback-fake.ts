@@ -1,7 +1,9 @@
+import { EventEmitter, once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface FakeReply {
   status: number;
@@ -18,7 +20,16 @@ export abstract class LoopbackFake<TReceived extends { status: number }> {
   readonly received: TReceived[] = [];
   /** The status the real service answers a successful request with. */
   protected abstract readonly acceptedStatus: number;
+  /**
+   * Delayed replies not sent because the client had gone away (it aborted or timed out) before the
+   * delay was over: proof that the client really dropped the connection.
+   */
+  abandonedReplies = 0;
   private readonly scripted: FakeReply[] = [];
+  private readonly delays: number[] = [];
+  /** Ends pending delays on stop(), so no timer outlives the fake. */
+  private stopping = new AbortController();
+  private readonly events = new EventEmitter();
   private server?: http.Server | https.Server;
   private url?: string;
 
@@ -39,6 +50,25 @@ export abstract class LoopbackFake<TReceived extends { status: number }> {
     return this;
   }
 
+  /**
+   * The next `count` requests are recorded as received on arrival but answered only after `ms`,
+   * like a provider that accepts a message and takes its time to say so.
+   */
+  delayNext(ms: number, count = 1): this {
+    for (let i = 0; i < count; i++) this.delays.push(ms);
+    return this;
+  }
+
+  /** Resolves once `count` requests in all have been received. */
+  whenReceived(count: number): Promise<void> {
+    return this.when(() => this.received.length >= count);
+  }
+
+  /** Resolves once `count` delayed replies in all have been abandoned by their clients. */
+  whenAbandoned(count: number): Promise<void> {
+    return this.when(() => this.abandonedReplies >= count);
+  }
+
   /** Successful deliveries only. */
   get delivered(): TReceived[] {
     return this.received.filter((request) => request.status === this.acceptedStatus);
@@ -48,6 +78,8 @@ export abstract class LoopbackFake<TReceived extends { status: number }> {
   reset(): void {
     this.received.length = 0;
     this.scripted.length = 0;
+    this.delays.length = 0;
+    this.abandonedReplies = 0;
   }
 
   async start(): Promise<string> {
@@ -65,6 +97,8 @@ export abstract class LoopbackFake<TReceived extends { status: number }> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.stopping.abort();
+    this.stopping = new AbortController();
     // The SDKs keep connections alive; without this close() would wait for them to time out.
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -84,18 +118,53 @@ export abstract class LoopbackFake<TReceived extends { status: number }> {
 
   protected abstract handle(req: IncomingMessage, body: Buffer): FakeReply;
 
+  private async when(condition: () => boolean): Promise<void> {
+    while (!condition()) await once(this.events, 'change');
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A client that goes away mid-request must not take the fake (and the test process) down with it.
+    req.on('error', () => {});
+    res.on('error', () => {});
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+    } catch {
+      return;
+    }
+    const delayMs = this.delays.shift();
     let reply: FakeReply;
     try {
       reply = this.handle(req, Buffer.concat(chunks));
     } catch (error) {
       reply = { status: 500, body: { message: `fake failed: ${(error as Error).message}` } };
     }
+    this.events.emit('change');
+    if (delayMs !== undefined && !(await this.waitForReply(res, delayMs))) return;
     const isRaw = reply.body === undefined || typeof reply.body === 'string' || Buffer.isBuffer(reply.body);
     const payload = isRaw ? (reply.body as string | Buffer | undefined) : JSON.stringify(reply.body);
     res.writeHead(reply.status, { ...(isRaw ? {} : { 'content-type': 'application/json' }), ...reply.headers });
     res.end(payload);
+  }
+
+  /** Waits `ms` before replying; false when the client went away (or the fake stopped) meanwhile. */
+  private async waitForReply(res: ServerResponse, ms: number): Promise<boolean> {
+    const clientGone = new AbortController();
+    const onClose = () => clientGone.abort();
+    res.once('close', onClose);
+    if (res.socket?.destroyed !== false) clientGone.abort(); // gone before we started listening
+    try {
+      await sleep(ms, undefined, { signal: AbortSignal.any([clientGone.signal, this.stopping.signal]) });
+    } catch {
+      // Aborted: the reply is not sent.
+    } finally {
+      res.off('close', onClose);
+    }
+    if (!res.destroyed && !clientGone.signal.aborted) return true;
+    if (clientGone.signal.aborted) {
+      this.abandonedReplies += 1;
+      this.events.emit('change');
+    }
+    return false;
   }
 }

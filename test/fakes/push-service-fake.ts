@@ -45,6 +45,8 @@ export interface ReceivedPush {
   authorization: string | undefined;
   contentEncoding: string | undefined;
   urgency: string | undefined;
+  /** RFC 8030 §5.4: a queued message with the same topic is replaced by this one. */
+  topic: string | undefined;
   /** The encrypted payload; read it with the subscription's decrypt(). */
   body: Buffer;
   /** The status the fake answered with. */
@@ -80,8 +82,12 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
     const match = /^\/push\/([^/?]+)$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) return { status: 404 };
     const subscriptionId = match[1]!;
+    const topic = req.headers['topic'] as string | undefined;
     const reply: FakeReply = this.nextScriptedReply() ??
-      (this.goneSubscriptions.has(subscriptionId)
+      // RFC 8030 §5.4; push services answer 400 to anything else.
+      (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)
+        ? { status: 400, body: 'Topic must be at most 32 characters of base64url' }
+        : this.goneSubscriptions.has(subscriptionId)
         ? { status: 410, body: 'push subscription has unsubscribed or expired' }
         : { status: 201, headers: { location: `${this.baseUrl}/messages/${randomUUID()}` } });
     const header = (name: string) => req.headers[name] as string | undefined;
@@ -91,6 +97,7 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
       authorization: header('authorization'),
       contentEncoding: header('content-encoding'),
       urgency: header('urgency'),
+      topic,
       body,
       status: reply.status,
     });

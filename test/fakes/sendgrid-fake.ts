@@ -24,6 +24,8 @@ export interface ReceivedSendgridMail {
   /** `reply_to.email` of the Mail Send JSON, when one was given. */
   replyTo: string | undefined;
   personalizations: SendgridPersonalization[];
+  /** `custom_args` of the Mail Send JSON: what SendGrid echoes back on its event webhook. */
+  customArgs: Record<string, string> | undefined;
   /** The x-message-id the fake answered with (what the platform keeps as the provider's message id). */
   providerMessageId: string | undefined;
   /** The status the fake answered with. */
@@ -69,6 +71,7 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
       content?: Array<{ type: string; value: string }>;
       headers?: Record<string, string>;
       reply_to?: SendgridAddress;
+      custom_args?: Record<string, string>;
     };
     const to = json.personalizations.flatMap((p) => p.to.map((address) => address.email));
     const invalidAt = to.findIndex((email) => this.invalidAddresses.has(email.toLowerCase()));
@@ -88,6 +91,7 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
       headers: json.headers,
       replyTo: json.reply_to?.email,
       personalizations: json.personalizations,
+      customArgs: json.custom_args,
       providerMessageId: reply.headers?.['x-message-id'],
       status: reply.status,
     });

@@ -3,53 +3,78 @@ import type sendgridClientSingleton from '@sendgrid/client';
 import * as sendgridMailModule from '@sendgrid/mail';
 import type sendgridMailSingleton from '@sendgrid/mail';
 import type { AppConfig } from '../../config/app-config.js';
-import { TransientDeliveryError, type EmailProvider, type EmailRecipient, type EmailThreading, type Notification, type SendResult } from '../channel.js';
+import {
+  TransientDeliveryError,
+  type EmailProvider,
+  type EmailRecipient,
+  type EmailThreading,
+  type Notification,
+  type SendOptions,
+  type SendResult,
+} from '../channel.js';
 import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors.js';
+import { requestTimeoutOf, runProviderRequest, type ProviderRequestOptions } from './provider-request.js';
 
 // @sendgrid 8.1.6 typings declare the `Client` and `MailService` classes as named exports beside
 // `export =`, which TypeScript 7 rejects (TS2595). The runtime does export them, so retype them here.
-type SendgridClient = typeof sendgridClientSingleton;
+// The client merges its default request into the axios config of every call, so axios options such
+// as `signal` work there too; the typings list only SendGrid's own keys.
+type SendgridClient = typeof sendgridClientSingleton & { setDefaultRequest(key: 'signal', value: AbortSignal): SendgridClient };
 type SendgridMailService = typeof sendgridMailSingleton;
 const { Client } = sendgridClientModule as unknown as { Client: new () => SendgridClient };
 const { MailService } = sendgridMailModule as unknown as { MailService: new () => SendgridMailService };
 
-/** A hung request would hold a delivery attempt forever; the caller retries transient failures. */
-const REQUEST_TIMEOUT_MS = 15_000;
-
 /** Sends email through SendGrid's v3 Mail Send API with the official SDK. */
 export class SendgridEmailProvider implements EmailProvider {
   readonly name = 'sendgrid';
-  private readonly mail: SendgridMailService;
+  readonly requestTimeoutMs: number;
+  private readonly apiKey: string;
+  private readonly apiBaseUrl: string | undefined;
   private readonly from: string;
 
-  constructor(settings: AppConfig['email']) {
+  constructor(settings: AppConfig['email'], options: ProviderRequestOptions = {}) {
     if (!settings.sendgridApiKey) throw new Error('SendgridEmailProvider needs email.sendgridApiKey');
+    this.apiKey = settings.sendgridApiKey;
+    this.apiBaseUrl = settings.sendgridApiBaseUrl;
     this.from = settings.from;
-    // A dedicated client, not the SDK's module-level singleton, so nothing else in the process can
-    // change our key or base URL. setApiKey resets baseUrl to the region's host, so override after it.
-    const client = new Client();
-    client.setApiKey(settings.sendgridApiKey);
-    if (settings.sendgridApiBaseUrl) client.setDefaultRequest('baseUrl', settings.sendgridApiBaseUrl);
-    this.mail = new MailService();
-    this.mail.setClient(client);
-    this.mail.setTimeout(REQUEST_TIMEOUT_MS);
+    this.requestTimeoutMs = requestTimeoutOf(options);
   }
 
-  async send(to: EmailRecipient, notification: Notification, threading?: EmailThreading): Promise<SendResult> {
-    try {
-      const [response] = await this.mail.send({
-        to: { email: to.email, name: to.name },
-        from: this.from,
-        subject: notification.subject,
-        text: notification.text,
-        html: notification.html,
-        ...(threading ? { replyTo: threading.replyTo, headers: threadingHeaders(threading) } : {}),
-      });
-      const messageId: unknown = response.headers?.['x-message-id'];
-      return { providerMessageId: typeof messageId === 'string' ? messageId : undefined };
-    } catch (error) {
-      throw toDeliveryError(error, to.email);
-    }
+  async send(to: EmailRecipient, notification: Notification, threading?: EmailThreading, options: SendOptions = {}): Promise<SendResult> {
+    return runProviderRequest('SendGrid', this.requestTimeoutMs, options.signal, async (signal) => {
+      try {
+        const [response] = await this.mailServiceFor(signal).send({
+          to: { email: to.email, name: to.name },
+          from: this.from,
+          subject: notification.subject,
+          text: notification.text,
+          html: notification.html,
+          ...(threading ? { replyTo: threading.replyTo, headers: threadingHeaders(threading) } : {}),
+          // Comes back on SendGrid's event webhook, so its events can be matched to the delivery.
+          ...(options.deliveryId ? { customArgs: { delivery_id: options.deliveryId } } : {}),
+        });
+        const messageId: unknown = response.headers?.['x-message-id'];
+        return { providerMessageId: typeof messageId === 'string' ? messageId : undefined };
+      } catch (error) {
+        throw toDeliveryError(error, to.email);
+      }
+    });
+  }
+
+  /**
+   * A client per request, because @sendgrid/client takes no per-call axios options: only its default
+   * request reaches axios. Building one is a few object literals; connections are still pooled by
+   * node's global agent. Dedicated rather than the SDK's module-level singleton, so nothing else in the
+   * process can change our key or base URL. setApiKey resets baseUrl to the region's host, so override after it.
+   */
+  private mailServiceFor(signal: AbortSignal): SendgridMailService {
+    const client = new Client();
+    client.setApiKey(this.apiKey);
+    if (this.apiBaseUrl) client.setDefaultRequest('baseUrl', this.apiBaseUrl);
+    client.setDefaultRequest('signal', signal);
+    const mail = new MailService();
+    mail.setClient(client);
+    return mail;
   }
 }
 
