@@ -5,11 +5,12 @@ import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
 import { ConversationNotificationsModule } from '../../libs/conversations/conversation-notifications.module.js';
 import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
+import { MetricsModule } from '../../libs/metrics/metrics.module.js';
 
 /** The services activities call; no HTTP. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, MessageDeliveryModule, ConversationNotificationsModule] };
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), MetricsModule, DatabaseModule, AuditModule, MessageDeliveryModule, ConversationNotificationsModule] };
   }
 }
