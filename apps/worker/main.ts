@@ -13,8 +13,9 @@ async function main() {
   const runtimeOptions = { logger: new DefaultLogger('WARN') };
   const metricsOn = config.workerMetricsPort !== 0;
   // Before the worker: the runtime cannot be replaced once a connection uses it.
-  const temporalSdkMetricsUrl = metricsOn ? await installRuntimeExportingMetrics(runtimeOptions) : undefined;
-  if (!metricsOn) Runtime.install(runtimeOptions);
+  let temporalSdkMetricsUrl: string | undefined;
+  if (metricsOn) temporalSdkMetricsUrl = await installRuntimeExportingMetrics(runtimeOptions);
+  else Runtime.install(runtimeOptions);
 
   const tidings = await createWorker(config);
   // A port already taken ends the process here (exit 1): better than a worker nobody can observe.
