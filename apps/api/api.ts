@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
 import { createValidationPipe } from '../../libs/http/validation.js';
+import { httpMetricsMiddleware } from '../../libs/metrics/http-metrics.middleware.js';
+import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
 import { ApiModule } from './app.module.js';
 
 /** Big enough for a 64 KB message body in JSON escapes; anything larger is a 413 naming the body. */
@@ -16,6 +18,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });
+  // First, so a body too large or a request no route matches is timed too.
+  app.use(httpMetricsMiddleware(app.get(TidingsMetrics)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.useGlobalFilters(new ApiErrorFilter());
   app.useGlobalPipes(createValidationPipe());

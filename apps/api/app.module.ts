@@ -6,6 +6,8 @@ import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
 import { HealthModule } from '../../libs/health/health.module.js';
 import { MessagesModule } from '../../libs/messages/messages.module.js';
+import { MetricsController } from '../../libs/metrics/metrics.controller.js';
+import { MetricsModule } from '../../libs/metrics/metrics.module.js';
 import { OrganizationsModule } from '../../libs/organizations/organizations.module.js';
 import { PushSubscriptionsModule } from '../../libs/push-subscriptions/push-subscriptions.module.js';
 import { TemporalModule } from '../../libs/temporal/temporal.module.js';
@@ -22,6 +24,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule,
         TemporalModule,
         AuditModule,
@@ -36,6 +39,8 @@ export class ApiModule {
         CannedResponsesModule,
         ConversationsModule,
       ],
+      // Only the API serves /metrics through Nest; the worker has its own small server (apps/worker/main.ts).
+      controllers: [MetricsController],
     };
   }
 }

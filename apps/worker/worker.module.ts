@@ -5,6 +5,7 @@ import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
 import { ConversationNotificationsModule } from '../../libs/conversations/conversation-notifications.module.js';
 import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
+import { MetricsModule } from '../../libs/metrics/metrics.module.js';
 import { OutboxModule } from '../../libs/outbox/outbox.module.js';
 import { TemporalModule } from '../../libs/temporal/temporal.module.js';
 
@@ -12,6 +13,9 @@ import { TemporalModule } from '../../libs/temporal/temporal.module.js';
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, MessageDeliveryModule, ConversationNotificationsModule, TemporalModule, OutboxModule] };
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), MetricsModule, DatabaseModule, AuditModule, TemporalModule, OutboxModule, MessageDeliveryModule, ConversationNotificationsModule],
+    };
   }
 }

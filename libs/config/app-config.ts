@@ -11,6 +11,8 @@ export type PushProviderName = 'log' | 'webpush';
 
 export interface AppConfig {
   port: number;
+  /** Where the worker answers `GET /metrics` (Prometheus); 0 switches the worker's metrics off. */
+  workerMetricsPort: number;
   databaseUrl: string;
   /** Public base URL of the Tidings web app; notification links point into its message center. */
   appUrl: string;
@@ -161,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
+    // 9464 is the usual Prometheus exporter port; unset or empty means it, like every other setting.
+    workerMetricsPort: int('WORKER_METRICS_PORT', 9464, 0, 65535),
     databaseUrl: url('DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/tidings')!,
     appUrl: url('TIDINGS_APP_URL', 'http://localhost:3000')!.replace(/\/$/, ''),
     bootstrapToken: secret('TIDINGS_BOOTSTRAP_TOKEN', 'dev-bootstrap-token-change-me'),

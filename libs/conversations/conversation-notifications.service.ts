@@ -6,6 +6,7 @@ import { attemptDelivery } from '../channels/delivery-attempt.js';
 import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import type { NotificationPurpose } from '../channels/notification-templates.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { TidingsMetrics } from '../metrics/tidings-metrics.js';
 import { ReadNotificationRecipient } from '../organizations/organization-settings.entity.js';
 import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
 import { User } from '../users/user.entity.js';
@@ -31,6 +32,7 @@ export class ConversationNotificationsService {
     private readonly sender: NotificationSender,
     private readonly replyAddresses: ReplyAddresses,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: TidingsMetrics,
   ) {}
 
   /** Everyone still in the conversation who may see the message, except its author; null if there is no such message. */
@@ -85,7 +87,7 @@ export class ConversationNotificationsService {
   async send(key: NotificationKey): Promise<'sent' | 'skipped'> {
     const notification = await this.findOrCreate(key);
     if (notification.status === 'sent' || notification.status === 'skipped') return notification.status;
-    return attemptDelivery(this.em, notification, () => this.renderAndSend(key), this.logger, `conversation message ${key.messageId} ${key.kind} ${key.channel}`);
+    return attemptDelivery(this.em, notification, () => this.renderAndSend(key), this.logger, `conversation message ${key.messageId} ${key.kind} ${key.channel}`, this.metrics);
   }
 
   /** Renders the notification for its recipient and sends it; someone who has left gets nothing. */

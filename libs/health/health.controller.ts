@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth-user.js';
+import { TidingsMetrics } from '../metrics/tidings-metrics.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { WorkflowGateway } from '../temporal/workflow-gateway.js';
 
@@ -10,7 +11,9 @@ const CHECK_TIMEOUT_MS = 2000;
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly em: EntityManager, private readonly gateway: WorkflowGateway) {}
+  constructor(private readonly em: EntityManager, private readonly gateway: WorkflowGateway, metrics: TidingsMetrics) {
+    metrics.setOutboxBacklogSource(async () => (await WorkflowOutbox.backlog(this.em.fork())).pending);
+  }
 
   /**
    * 200 while the API can take requests, which needs only PostgreSQL: with Temporal down, messages are still

@@ -7,6 +7,7 @@ import { NotificationRenderer } from '../channels/notification-renderer.js';
 import { attemptDelivery } from '../channels/delivery-attempt.js';
 import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
+import { TidingsMetrics } from '../metrics/tidings-metrics.js';
 import { MessageDelivery } from './message-delivery.entity.js';
 import { Message } from './message.entity.js';
 
@@ -27,6 +28,7 @@ export class MessageDeliveryService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sender: NotificationSender,
+    private readonly metrics: TidingsMetrics,
   ) {}
 
   /**
@@ -70,7 +72,9 @@ export class MessageDeliveryService {
     );
     if (delivery.status === 'sent' || delivery.status === 'skipped') return delivery.status;
     const message = delivery.message;
-    return attemptDelivery(this.em, delivery, () => this.sendOn(channel, message), this.logger, `message ${messageId} ${channel}`);
+    const outcome = await attemptDelivery(this.em, delivery, () => this.sendOn(channel, message), this.logger, `message ${messageId} ${channel}`, this.metrics);
+    if (outcome === 'sent') this.metrics.observeDeliveryLag(channel, (delivery.sentAt!.getTime() - message.deliverAt.getTime()) / 1000);
+    return outcome;
   }
 
   /** Called once a channel has failed for good (a permanent refusal or retries exhausted). */

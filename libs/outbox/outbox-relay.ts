@@ -2,8 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client as PgClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { TidingsMetrics } from '../metrics/tidings-metrics.js';
 import { TemporalUnavailableError, WorkflowGateway, type GatewayOutcome } from '../temporal/workflow-gateway.js';
-import { OUTBOX_CHANNEL, type OutboxCommand } from './workflow-outbox.js';
+import { OUTBOX_CHANNEL, WorkflowOutbox, type OutboxCommand } from './workflow-outbox.js';
 
 interface ClaimedEntry {
   id: string;
@@ -40,7 +41,10 @@ export class OutboxRelay implements OnApplicationShutdown {
     private readonly em: EntityManager,
     private readonly gateway: WorkflowGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: TidingsMetrics,
+  ) {
+    metrics.setOutboxBacklogSource(async () => (await WorkflowOutbox.backlog(this.em.fork())).pending);
+  }
 
   start(): void {
     if (this.running) return;

@@ -70,6 +70,8 @@ export class Platform {
   api!: ManagedProcess;
   worker!: ManagedProcess;
   baseUrl!: string;
+  /** The worker's Prometheus endpoint, on a port of its own so platforms side by side do not collide. */
+  workerMetricsUrl!: string;
   taskQueue = `tidings-test-${process.pid}`;
   client!: Client;
 
@@ -83,11 +85,14 @@ export class Platform {
     await this.temporal.start();
     const port = await freePort();
     this.baseUrl = `http://127.0.0.1:${port}`;
+    const workerMetricsPort = await freePort();
+    this.workerMetricsUrl = `http://127.0.0.1:${workerMetricsPort}/metrics`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_OPTIONS: '',
       NODE_ENV: 'test',
       PORT: String(port),
+      WORKER_METRICS_PORT: String(workerMetricsPort),
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_ADDRESS: this.temporal.address,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
