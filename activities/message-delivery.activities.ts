@@ -1,4 +1,4 @@
-import type { ScheduledMessageActivities } from '../workflows/scheduled-message.contract.js';
+import type { DeliveryActivities, ScheduledMessageActivities } from '../workflows/scheduled-message.contract.js';
 import type { ProviderChannel } from '../libs/channels/channel.js';
 import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
 import { toActivityFailure } from './delivery-failure.js';
@@ -10,11 +10,11 @@ export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<
  * Thin adapters from Temporal to the delivery service. A permanent refusal becomes a non-retryable
  * failure so Temporal stops retrying that channel at once.
  */
-export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork): ScheduledMessageActivities {
+export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork): Omit<ScheduledMessageActivities, keyof DeliveryActivities> {
   const deliver = (channel: ProviderChannel) => (messageId: string) =>
     inUnitOfWork(async (service) => {
       try {
-        return await service.deliver(messageId, channel);
+        return await service.deliverChannel(messageId, channel);
       } catch (error) {
         throw toActivityFailure(error);
       }
@@ -27,10 +27,12 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork): Sched
         const claim = await service.claim(messageId);
         return claim.outcome === 'missing' ? { outcome: 'gone' } : claim;
       }),
+    planDelivery: (messageId) => inUnitOfWork((service) => service.plan(messageId)),
     sendEmail: deliver('email'),
     sendSms: deliver('sms'),
     sendPush: deliver('push'),
-    recordChannelFailure: (messageId, channel, reason) => inUnitOfWork((service) => service.recordFailure(messageId, channel, reason)),
+    recordChannelFailure: (messageId, channel, reason) =>
+      inUnitOfWork((service) => (channel === 'message_center' ? Promise.resolve() : service.recordChannelGaveUp(messageId, channel, reason))),
     finishDelivery: (messageId) => inUnitOfWork((service) => service.finish(messageId)),
     dismissMessage: (messageId) => inUnitOfWork((service) => service.dismiss(messageId)),
   };

@@ -1,7 +1,15 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ProviderChannel } from './channels.js';
+import type { DeliveryActivities, DeliveryTarget } from './delivery-policy.js';
 
 export type { ProviderChannel } from './channels.js';
+export {
+  deliverAll,
+  failureReason,
+  PROVIDER_ACTIVITY_OPTIONS,
+  type DeliveryActivities,
+  type DeliveryTarget,
+} from './delivery-policy.js';
 
 /**
  * Everything the conversation-message workflow shares with the rest of Tidings: its name, id, input,
@@ -51,11 +59,25 @@ export interface NotificationKey {
   aboutUserId: string;
 }
 
-/** What the worker runs for this workflow (activities/conversation-notification.activities.ts). */
-export interface ConversationNotificationActivities {
+/** One kind of notification about a message to some of its recipients, to be written into the delivery ledger. */
+export interface PlannedNotifications {
+  messageId: string;
+  kind: ConversationNotificationKind;
+  userIds: string[];
+  /** Default: the kind's channels (a read receipt goes by email and push only). */
+  channels?: ProviderChannel[];
+  /** For read receipts: the reader. */
+  aboutUserId?: string;
+}
+
+/** What the worker runs for this workflow (activities/conversation-notification.activities.ts, activities/delivery.activities.ts). */
+export interface ConversationNotificationActivities extends DeliveryActivities {
   planNotifications(messageId: string): Promise<NotificationPlan>;
   findUnreadRecipients(messageId: string, userIds: string[]): Promise<string[]>;
   planReadNotice(messageId: string, readerId: string): Promise<NotificationTarget[]>;
+  /** Writes the notifications into the delivery ledger (one per push subscription); returns those to send. */
+  planDeliveries(planned: PlannedNotifications): Promise<DeliveryTarget[]>;
+  /** Before the delivery ledger (histories without the `delivery-ledger` patch): one activity per notification. */
   sendNotification(key: NotificationKey): Promise<'sent' | 'skipped'>;
   recordNotificationFailure(key: NotificationKey, reason: string): Promise<void>;
 }

@@ -1,6 +1,9 @@
-import { ActivityFailure, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import {
   conversationMessageStateQuery,
+  deliverAll,
+  failureReason,
+  PROVIDER_ACTIVITY_OPTIONS,
   recipientReadSignal,
   type ConversationMessageInput,
   type ConversationMessageState,
@@ -12,12 +15,16 @@ import {
 /** A read receipt is worth sending for this long; after that the workflow stops waiting for readers. */
 const READ_RECEIPT_WINDOW_MS = 30 * 24 * 3600_000;
 
-const { planNotifications, findUnreadRecipients, planReadNotice, recordNotificationFailure } = proxyLocalActivities<ConversationNotificationActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { planNotifications, findUnreadRecipients, planReadNotice, planDeliveries, recordDeliveryGaveUp, recordNotificationFailure } =
+  proxyLocalActivities<ConversationNotificationActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
 
-/** Same policy as scheduled messages: a 429 or 5xx waits and tries again for up to a day. */
+/** Each send retries on its own with backoff (delivery-policy.ts): a 429 or 5xx waits and tries again for up to a day. */
+const { sendDelivery } = proxyActivities<ConversationNotificationActivities>(PROVIDER_ACTIVITY_OPTIONS);
+
+/** Before the delivery ledger: one activity per notification, all at once. Kept for workflows that started then. */
 const { sendNotification } = proxyActivities<ConversationNotificationActivities>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
@@ -30,6 +37,8 @@ const { sendNotification } = proxyActivities<ConversationNotificationActivities>
  * receipt, tell them (and whoever the organisation names) as recipients read it.
  */
 export async function conversationMessage(input: ConversationMessageInput): Promise<ConversationMessageState> {
+  // Sends through the delivery ledger, at most MAX_SENDS_IN_FLIGHT at a time, however many recipients.
+  const deliversThroughLedger = patched('delivery-ledger');
   const plan = await planNotifications(input.messageId);
   const unread = new Set(plan.recipients.map((recipient) => recipient.userId));
   const readers: string[] = [];
@@ -39,8 +48,12 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
     if (unread.delete(userId)) readers.push(userId);
   });
 
-  // 1. Tell every recipient, on every channel they can receive, each channel retrying on its own.
-  await Promise.all(plan.recipients.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'new_message'))));
+  // 1. Tell every recipient, on every channel they can receive, each send retrying on its own.
+  if (deliversThroughLedger) {
+    await notifyAll('new_message', plan.recipients.map((recipient) => recipient.userId));
+  } else {
+    await Promise.all(plan.recipients.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'new_message'))));
+  }
 
   // 2 and 3 run side by side: a reader's receipt goes out when they read, not once the reminder is due.
   state.phase = 'awaiting_reads';
@@ -56,8 +69,12 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
         // The database is the truth: a read whose signal was lost must not earn a reminder.
         const stillUnread = await findUnreadRecipients(input.messageId, [...unread]);
         state.reminded = stillUnread;
-        const channelsOf = new Map(plan.recipients.map((recipient) => [recipient.userId, recipient.channels]));
-        await Promise.all(stillUnread.flatMap((userId) => (channelsOf.get(userId) ?? []).map((channel) => notify(userId, channel, 'unread_reminder'))));
+        if (deliversThroughLedger) {
+          await notifyAll('unread_reminder', stillUnread);
+        } else {
+          const channelsOf = new Map(plan.recipients.map((recipient) => [recipient.userId, recipient.channels]));
+          await Promise.all(stillUnread.flatMap((userId) => (channelsOf.get(userId) ?? []).map((channel) => notify(userId, channel, 'unread_reminder'))));
+        }
       }
     }
   }
@@ -70,7 +87,11 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
         while (readers.length > 0) {
           const readerId = readers.shift()!;
           const targets = await planReadNotice(input.messageId, readerId);
-          await Promise.all(targets.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'read_receipt', readerId))));
+          if (deliversThroughLedger) {
+            await notifyAll('read_receipt', targets.map((target) => target.userId), readerId);
+          } else {
+            await Promise.all(targets.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'read_receipt', readerId))));
+          }
           state.readNotices += 1;
         }
         if (unread.size === 0 || Date.now() >= until) break;
@@ -79,12 +100,18 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
     }
   }
 
+  async function notifyAll(kind: ConversationNotificationKind, userIds: string[], aboutUserId?: string): Promise<void> {
+    if (userIds.length === 0) return;
+    const targets = await planDeliveries({ messageId: input.messageId, kind, userIds, ...(aboutUserId ? { aboutUserId } : {}) });
+    await deliverAll(targets, { sendDelivery, recordDeliveryGaveUp });
+  }
+
+  /** Before the delivery ledger. */
   async function notify(userId: string, channel: ProviderChannel, kind: ConversationNotificationKind, aboutUserId?: string): Promise<void> {
     try {
       await sendNotification({ messageId: input.messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId });
     } catch (error) {
-      const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
-      await recordNotificationFailure({ messageId: input.messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId }, reason);
+      await recordNotificationFailure({ messageId: input.messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId }, failureReason(error));
     }
   }
 }

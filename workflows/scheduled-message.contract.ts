@@ -1,7 +1,15 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Channel, ProviderChannel } from './channels.js';
+import type { DeliveryActivities, DeliveryTarget } from './delivery-policy.js';
 
 export { isProviderChannel, type Channel, type ProviderChannel } from './channels.js';
+export {
+  deliverAll,
+  failureReason,
+  PROVIDER_ACTIVITY_OPTIONS,
+  type DeliveryActivities,
+  type DeliveryTarget,
+} from './delivery-policy.js';
 
 /**
  * Everything the scheduled-message workflow shares with the rest of Tidings: its name, id, input,
@@ -46,14 +54,16 @@ export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dis
 
 export type ChannelOutcome = 'sent' | 'skipped';
 
-/** What the worker runs for this workflow (activities/message-delivery.activities.ts). */
-export interface ScheduledMessageActivities {
-  /** Moves a due message to delivered; the database settles any race with a cancel or a reschedule. */
+/** What the worker runs for this workflow (activities/message-delivery.activities.ts, activities/delivery.activities.ts). */
+export interface ScheduledMessageActivities extends DeliveryActivities {
+  /** Records a due message as delivered; the database settles any race with a cancel or a reschedule. */
   claimDelivery(messageId: string): Promise<ClaimResult>;
+  /** Writes the message's provider sends into the delivery ledger (one per push subscription); returns those to send. */
+  planDelivery(messageId: string): Promise<DeliveryTarget[]>;
+  /** Before the delivery ledger (histories without the `delivery-ledger` patch): one activity per channel. */
   sendEmail(messageId: string): Promise<ChannelOutcome>;
   sendSms(messageId: string): Promise<ChannelOutcome>;
   sendPush(messageId: string): Promise<ChannelOutcome>;
-  /** A channel that failed for good (retries exhausted or refused): recorded once, by the workflow. */
   recordChannelFailure(messageId: string, channel: Channel, reason: string): Promise<void>;
   finishDelivery(messageId: string): Promise<'delivered' | 'failed'>;
   dismissMessage(messageId: string): Promise<DismissResult>;

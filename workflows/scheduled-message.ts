@@ -1,25 +1,32 @@
-import { ActivityFailure, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import {
   cancelSignal,
+  deliverAll,
+  failureReason,
   isProviderChannel,
   readSignal,
   removedByRecipientSignal,
   rescheduleSignal,
   SEND_ACTIVITY,
   stateQuery,
+  PROVIDER_ACTIVITY_OPTIONS,
   type Channel,
+  type ProviderChannel,
   type ScheduledMessageActivities,
   type ScheduledMessageInput,
   type ScheduledMessageState,
 } from './scheduled-message.contract.js';
 
 /** Database steps run as local activities: in the worker, without a round trip through the server queue. */
-const { claimDelivery, finishDelivery, recordChannelFailure, dismissMessage } = proxyLocalActivities<ScheduledMessageActivities>({
+const { claimDelivery, planDelivery, recordDeliveryGaveUp, finishDelivery, recordChannelFailure, dismissMessage } = proxyLocalActivities<ScheduledMessageActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** Provider channels retry on their own with backoff: a 429 or 5xx waits and tries again for up to a day. */
+/** Each send retries on its own with backoff (delivery-policy.ts): a 429 or 5xx waits and tries again for up to a day. */
+const { sendDelivery } = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS);
+
+/** Before the delivery ledger: one activity per channel. Kept for workflows that started then. */
 const providers = proxyActivities<ScheduledMessageActivities>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
@@ -47,6 +54,7 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
   let cancelled = false;
   let removedByRecipient = false;
   let scheduleChanged = false;
+  const deliversThroughLedger = patched('delivery-ledger');
 
   setHandler(stateQuery, () => state);
   setHandler(cancelSignal, () => void (cancelled = true));
@@ -84,21 +92,32 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     }
   }
 
-  // 2. The claim put it in the message center; every provider channel now goes out at once, each
-  //    retrying on its own, and one failing holds back none of the others.
+  // 2. The message center showed it from deliverAt on; every provider send now goes out at once (one per
+  //    push subscription), each retrying on its own, and one failing holds back none of the others.
   if (channels.includes('message_center')) state.channels.message_center = 'sent';
   const providerChannels = channels.filter(isProviderChannel);
-  await Promise.all(
-    providerChannels.map(async (channel) => {
-      try {
-        state.channels[channel] = await providers[SEND_ACTIVITY[channel]](input.messageId);
-      } catch (error) {
-        state.channels[channel] = 'failed';
-        const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
-        await recordChannelFailure(input.messageId, channel, reason);
-      }
-    }),
-  );
+  if (deliversThroughLedger) {
+    const outcomes: Partial<Record<ProviderChannel, Array<'sent' | 'skipped' | 'failed'>>> = {};
+    // A channel the recipient cannot be reached on was recorded as skipped by the plan and has no target.
+    for (const channel of providerChannels) outcomes[channel] = [];
+    const targets = providerChannels.length > 0 ? await planDelivery(input.messageId) : [];
+    await deliverAll(targets, { sendDelivery, recordDeliveryGaveUp }, (target, outcome) => {
+      outcomes[target.channel]!.push(outcome);
+      state.channels[target.channel] = channelOutcome(outcomes[target.channel]!);
+    });
+    for (const channel of providerChannels) state.channels[channel] = channelOutcome(outcomes[channel]!);
+  } else {
+    await Promise.all(
+      providerChannels.map(async (channel) => {
+        try {
+          state.channels[channel] = await providers[SEND_ACTIVITY[channel]](input.messageId);
+        } catch (error) {
+          state.channels[channel] = 'failed';
+          await recordChannelFailure(input.messageId, channel, failureReason(error));
+        }
+      }),
+    );
+  }
   // Only a provider can fail: a message-center-only message is delivered once claimed.
   const outcome = providerChannels.length > 0 ? await finishDelivery(input.messageId) : 'delivered';
   if (outcome === 'failed' || state.channels.message_center !== 'sent') return end(outcome);
@@ -127,4 +146,10 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     state.outcome = outcome;
     return state;
   }
+}
+
+/** A channel reached the recipient if any of its targets did; it failed if none did and one failed. */
+function channelOutcome(outcomes: ReadonlyArray<'sent' | 'skipped' | 'failed'>): 'sent' | 'skipped' | 'failed' {
+  if (outcomes.includes('sent')) return 'sent';
+  return outcomes.includes('failed') ? 'failed' : 'skipped';
 }

@@ -6,9 +6,13 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
+import { createDeliveryActivities } from '../../activities/delivery.activities.js';
+import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
+import { Deliverer } from '../../libs/delivery/deliverer.js';
+import { DeliveryLedger } from '../../libs/delivery/delivery-ledger.js';
 import { MessageDeliveryService } from '../../libs/messages/message-delivery.service.js';
 import { OutboxRelay } from '../../libs/outbox/outbox-relay.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
@@ -26,6 +30,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const orm = app.get(MikroORM);
   const deliveries = app.get(MessageDeliveryService);
   const conversationNotifications = app.get(ConversationNotificationsService);
+  const delivery = { deliverer: app.get(Deliverer), ledger: app.get(DeliveryLedger) };
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -34,10 +39,14 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../../workflows/index.js'),
+    // SIGTERM lets sends in flight finish (a provider may take up to its request timeout) before the
+    // worker stops; only then are they cancelled, which aborts their requests.
+    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
     // Each activity gets its own unit of work, as each HTTP request does in the API.
     activities: {
       ...createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
       ...createConversationNotificationActivities((work) => RequestContext.create(orm.em, () => work(conversationNotifications))),
+      ...createDeliveryActivities((work) => RequestContext.create(orm.em, () => work(delivery))),
     },
   });
   return {

@@ -1,39 +1,54 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ProviderChannel } from '../channels/channel.js';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type {
+  ConversationNotificationKind,
+  NotificationKey,
+  NotificationPlan,
+  NotificationTarget,
+  PlannedNotifications,
+} from '../../workflows/conversation-message.contract.js';
+import type { DeliveryTarget } from '../../workflows/delivery-policy.js';
+import { PermanentDeliveryError, type ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
-import { attemptDelivery } from '../channels/delivery-attempt.js';
-import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import type { NotificationPurpose } from '../channels/notification-templates.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { TidingsMetrics } from '../metrics/tidings-metrics.js';
+import { Deliverer, type DeliveryContent, type RenderedDelivery } from '../delivery/deliverer.js';
+import { DeliveryLedger } from '../delivery/delivery-ledger.js';
+import { Delivery } from '../delivery/delivery.entity.js';
+import { reachOf } from '../delivery/reachability.js';
 import { ReadNotificationRecipient } from '../organizations/organization-settings.entity.js';
-import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
 import { User } from '../users/user.entity.js';
-import { ConversationNotification } from './conversation-notification.entity.js';
-import type { ConversationNotificationKind, NotificationKey, NotificationPlan, NotificationTarget } from '../../workflows/conversation-message.contract.js';
 import { visibleMessageSql } from './conversation-visibility.js';
 import { ConversationMessage, ConversationParticipant } from './conversation.entity.js';
 import { ReplyAddresses } from './reply-address.js';
 
 const PURPOSE: Record<ConversationNotificationKind, NotificationPurpose> = { new_message: 'message', unread_reminder: 'reminder', read_receipt: 'read_receipt' };
 
+/** Channels per kind: a read receipt is not worth a text message. */
+const CHANNELS_OF: Record<ConversationNotificationKind, ProviderChannel[]> = {
+  new_message: ['email', 'push', 'sms'],
+  unread_reminder: ['email', 'push', 'sms'],
+  read_receipt: ['email', 'push'],
+};
+
 /**
- * Who hears about a conversation message, and the sending of each notification. Every method is safe to
- * repeat: a notification recorded as sent is not sent again, so Temporal may retry after any crash.
+ * Who hears about a conversation message, on which channels, and how each notification reads. The sends
+ * themselves go through the delivery ledger and the Deliverer, so every step is safe to repeat.
  */
 @Injectable()
-export class ConversationNotificationsService {
-  private readonly logger = new Logger(ConversationNotificationsService.name);
-
+export class ConversationNotificationsService implements DeliveryContent, OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly renderer: NotificationRenderer,
-    private readonly sender: NotificationSender,
     private readonly replyAddresses: ReplyAddresses,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly metrics: TidingsMetrics,
+    private readonly ledger: DeliveryLedger,
+    private readonly deliverer: Deliverer,
   ) {}
+
+  onModuleInit(): void {
+    this.deliverer.register('conversation_message', this);
+  }
 
   /** Everyone still in the conversation who may see the message, except its author; null if there is no such message. */
   async plan(messageId: string): Promise<NotificationPlan | null> {
@@ -50,7 +65,7 @@ export class ConversationNotificationsService {
     );
     const minutes = message.conversation.organization.unreadReminderMinutes;
     return {
-      recipients: await this.withChannels(rows.map((row) => row.user_id), ['email', 'push', 'sms']),
+      recipients: await this.withChannels(rows.map((row) => row.user_id), CHANNELS_OF.new_message),
       reminderAfterMs: minutes > 0 ? minutes * 60_000 : null,
       readReceipt: message.readReceipt,
     };
@@ -81,28 +96,64 @@ export class ConversationNotificationsService {
     if (candidates.length === 0) return [];
     const present = await this.em.find(ConversationParticipant, { conversation: message.conversation.id, user: { $in: candidates }, leftAt: null });
     const ids = candidates.filter((id) => present.some((participant) => participant.user.id === id));
-    return this.withChannels(ids, ['email', 'push']);
+    return this.withChannels(ids, CHANNELS_OF.read_receipt);
   }
 
+  /** The ledger rows for one kind of notification to these users (one per push subscription); returns those to send. */
+  async planDeliveries(planned: PlannedNotifications): Promise<DeliveryTarget[]> {
+    const message = await this.em.findOne(ConversationMessage, planned.messageId, { populate: ['conversation'] });
+    if (!message) return [];
+    return this.ledger.plan({
+      subject: { type: 'conversation_message', id: message.id, organizationId: message.conversation.organization.id, dueAt: message.createdAt },
+      kind: planned.kind,
+      recipientIds: planned.userIds,
+      channels: planned.channels ?? CHANNELS_OF[planned.kind],
+      aboutUserId: planned.aboutUserId,
+    });
+  }
+
+  /** For workflows started before the ledger, which send one notification per activity: each of its targets through the ledger. */
   async send(key: NotificationKey): Promise<'sent' | 'skipped'> {
-    const notification = await this.findOrCreate(key);
-    if (notification.status === 'sent' || notification.status === 'skipped') return notification.status;
-    return attemptDelivery(this.em, notification, () => this.renderAndSend(key), this.logger, `conversation message ${key.messageId} ${key.kind} ${key.channel}`, this.metrics);
+    const targets = await this.planDeliveries({ messageId: key.messageId, kind: key.kind, userIds: [key.userId], channels: [key.channel], ...(key.kind === 'read_receipt' ? { aboutUserId: key.aboutUserId } : {}) });
+    const outcomes: Array<'sent' | 'skipped'> = [];
+    let permanent: unknown;
+    for (const target of targets) {
+      try {
+        outcomes.push(await this.deliverer.deliver(target.deliveryId));
+      } catch (error) {
+        if (!(error instanceof PermanentDeliveryError)) throw error;
+        permanent = error;
+      }
+    }
+    if (outcomes.includes('sent')) return 'sent';
+    if (permanent) throw permanent;
+    return 'skipped';
   }
 
-  /** Renders the notification for its recipient and sends it; someone who has left gets nothing. */
-  private async renderAndSend(key: NotificationKey): Promise<SendOutcome> {
-    const message = await this.em.findOneOrFail(ConversationMessage, key.messageId, { populate: ['conversation.organization', 'author'] });
+  /** A notification Temporal gave up on, for workflows started before the ledger. */
+  async recordFailure(key: NotificationKey, reason: string): Promise<void> {
+    const open = await this.em.find(
+      Delivery,
+      { subjectType: 'conversation_message', subjectId: key.messageId, recipientId: key.userId, channel: key.channel, kind: key.kind, aboutUserId: key.aboutUserId, status: { $in: ['pending', 'sending'] } },
+      { fields: ['id'] },
+    );
+    await this.ledger.giveUp(open.map((delivery) => delivery.id), reason);
+  }
+
+  /** How a notification about a conversation message reads; someone who has left gets nothing. */
+  async render(delivery: Delivery): Promise<RenderedDelivery> {
+    const message = await this.em.findOneOrFail(ConversationMessage, delivery.subjectId, { populate: ['conversation.organization', 'author'] });
     const conversation = message.conversation;
-    const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: key.userId, leftAt: null });
-    if (!participant) return { status: 'skipped', reason: 'no longer in the conversation' };
-    const recipient = await this.em.findOneOrFail(User, key.userId);
-    const reader = key.kind === 'read_receipt' ? await this.em.findOneOrFail(User, key.aboutUserId) : null;
+    const participant = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: delivery.recipientId, leftAt: null });
+    if (!participant) return { skip: 'no longer in the conversation' };
+    const kind = delivery.kind as ConversationNotificationKind;
+    const recipient = await this.em.findOneOrFail(User, delivery.recipientId);
+    const reader = kind === 'read_receipt' ? await this.em.findOneOrFail(User, delivery.aboutUserId) : null;
     const organization = conversation.organization;
-    const rendered = this.renderer.render({
-      purpose: PURPOSE[key.kind],
+    const notification = this.renderer.render({
+      purpose: PURPOSE[kind],
       mode: organization.notificationMode,
-      channel: key.channel,
+      channel: delivery.channel,
       organizationName: organization.name,
       recipientName: recipient.name,
       title: conversation.subject,
@@ -111,45 +162,23 @@ export class ConversationNotificationsService {
         : `${message.author.name} wrote:\n\n${message.bodyText}`,
       url: `${this.config.appUrl}/conversations/${conversation.id}`,
     });
-    if (key.channel !== 'email') return this.sender.send(key.channel, recipient, rendered);
+    if (delivery.channel !== 'email') return { notification };
     const threadId = this.replyAddresses.threadIdFor(conversation.id);
-    return this.sender.send(key.channel, recipient, rendered, {
-      messageId: this.replyAddresses.messageIdFor(`${message.id}.${key.kind}.${key.aboutUserId}`, recipient.id),
-      inReplyTo: threadId,
-      references: [threadId],
-      // Only convenience mode invites answers by email: privacy mode keeps every word inside the platform.
-      ...(organization.notificationMode === 'convenience' && !reader ? { replyTo: this.replyAddresses.addressFor(conversation.id, recipient.id) } : {}),
-    });
+    return {
+      notification,
+      threading: {
+        messageId: this.replyAddresses.messageIdFor(`${message.id}.${kind}.${delivery.aboutUserId}`, recipient.id),
+        inReplyTo: threadId,
+        references: [threadId],
+        // Only convenience mode invites answers by email: privacy mode keeps every word inside the platform.
+        ...(organization.notificationMode === 'convenience' && !reader ? { replyTo: this.replyAddresses.addressFor(conversation.id, recipient.id) } : {}),
+      },
+    };
   }
 
-  /** Called once a notification has failed for good (a permanent refusal or retries exhausted). */
-  async recordFailure(key: NotificationKey, reason: string): Promise<void> {
-    await this.em.nativeUpdate(
-      ConversationNotification,
-      { message: key.messageId, user: key.userId, channel: key.channel, kind: key.kind, aboutUserId: key.aboutUserId, status: { $ne: 'sent' } },
-      { status: 'failed', lastError: reason.slice(0, 500) },
-    );
-  }
-
-  private async findOrCreate(key: NotificationKey): Promise<ConversationNotification> {
-    await this.em.createQueryBuilder(ConversationNotification)
-      .insert({ ...new ConversationNotification(), message: key.messageId, user: key.userId, channel: key.channel, kind: key.kind, aboutUserId: key.aboutUserId })
-      .onConflict(['message', 'user', 'channel', 'kind', 'aboutUserId'])
-      .ignore()
-      .execute('run');
-    return this.em.findOneOrFail(ConversationNotification, { message: key.messageId, user: key.userId, channel: key.channel, kind: key.kind, aboutUserId: key.aboutUserId });
-  }
-
-  /** The channels each user can receive: email always, SMS with a phone number, push with a subscription. */
+  /** The channels each user can be reached on, decided where every send decides it (reachability.ts). */
   private async withChannels(userIds: string[], wanted: ProviderChannel[]): Promise<NotificationTarget[]> {
-    if (userIds.length === 0) return [];
-    const users = await this.em.find(User, { id: { $in: userIds } }, { fields: ['id', 'phone'] });
-    const subscribed = new Set((await this.em.find(PushSubscription, { user: { $in: userIds } }, { fields: ['user'] })).map((row) => row.user.id));
-    return userIds.map((userId) => {
-      const user = users.find((candidate) => candidate.id === userId);
-      const channels = wanted.filter((channel) => channel === 'email' || (channel === 'sms' ? Boolean(user?.phone) : subscribed.has(userId)));
-      return { userId, channels };
-    });
+    const reach = await reachOf(this.em, userIds, wanted);
+    return userIds.map((userId) => ({ userId, channels: wanted.filter((channel) => !('skip' in reach.get(userId)!.get(channel)!)) }));
   }
 }
-

@@ -1,6 +1,5 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { LoginAttempt } from '../auth/login-attempt.entity.js';
-import { MessageDelivery } from '../messages/message-delivery.entity.js';
 import { Message } from '../messages/message.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
@@ -13,8 +12,8 @@ import { TeamMember } from '../teams/team-member.entity.js';
 import { Team } from '../teams/team.entity.js';
 import { Attachment } from '../attachments/attachment.entity.js';
 import { Conversation, ConversationMessage, ConversationMessageReceipt, ConversationParticipant } from '../conversations/conversation.entity.js';
-import { ConversationNotification } from '../conversations/conversation-notification.entity.js';
+import { Delivery, DeliveryAttempt } from '../delivery/delivery.entity.js';
 import { InboundEmail } from '../conversations/inbound-email.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */
-export const ENTITIES = [Organization, User, Message, MessageDelivery, PushSubscription, AuditEvent, LoginAttempt, Team, TeamMember, ClientAccount, ClientAccountAccess, CannedResponse, ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient, Attachment, Conversation, ConversationParticipant, ConversationMessage, ConversationMessageReceipt, ConversationNotification, InboundEmail];
+export const ENTITIES = [Organization, User, Message, PushSubscription, AuditEvent, LoginAttempt, Team, TeamMember, ClientAccount, ClientAccountAccess, CannedResponse, ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient, Attachment, Conversation, ConversationParticipant, ConversationMessage, ConversationMessageReceipt, InboundEmail, Delivery, DeliveryAttempt];

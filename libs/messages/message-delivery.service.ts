@@ -1,59 +1,54 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
-import { Channel, ProviderChannel } from '../channels/channel.js';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { DeliveryTarget } from '../../workflows/delivery-policy.js';
 import type { ChannelOutcome, ClaimResult, DismissResult } from '../../workflows/scheduled-message.contract.js';
+import { AuditService } from '../audit/audit.service.js';
+import { isProviderChannel, PermanentDeliveryError, type ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
-import { attemptDelivery } from '../channels/delivery-attempt.js';
-import { NotificationSender, type SendOutcome } from '../channels/notification-sender.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
-import { TidingsMetrics } from '../metrics/tidings-metrics.js';
-import { MessageDelivery } from './message-delivery.entity.js';
+import { Deliverer, type DeliveryContent, type RenderedDelivery } from '../delivery/deliverer.js';
+import { DeliveryLedger } from '../delivery/delivery-ledger.js';
+import { Delivery } from '../delivery/delivery.entity.js';
 import { Message } from './message.entity.js';
 
 /** `missing`: no such message at all. */
 export type ClaimAttempt = ClaimResult | { outcome: 'missing' };
 
 /**
- * Delivers a due message, channel by channel. Each method is safe to run again: a delivery already
- * recorded as sent is not sent twice, so Temporal may retry any of them after a crash.
+ * A due message's way to its recipient: recorded as delivered, planned on each provider channel in the
+ * delivery ledger, sent through the Deliverer, and dismissed at its time. Each method is safe to run again,
+ * so Temporal may retry any of them after a crash.
  */
 @Injectable()
-export class MessageDeliveryService {
-  private readonly logger = new Logger(MessageDeliveryService.name);
-
+export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
   constructor(
     private readonly em: EntityManager,
     private readonly renderer: NotificationRenderer,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly sender: NotificationSender,
-    private readonly metrics: TidingsMetrics,
+    private readonly ledger: DeliveryLedger,
+    private readonly deliverer: Deliverer,
   ) {}
 
+  onModuleInit(): void {
+    this.deliverer.register('message', this);
+  }
+
   /**
-   * Records that a due message was delivered: moves it from scheduled to delivered and marks its
-   * message-center delivery sent at the instant it entered the message center (the inbox query showed it
-   * from deliverAt on). Loses to a cancel or a move to a later time that reached the database first.
+   * Records that a due message was delivered (the inbox query showed it from deliverAt on). Loses to a
+   * cancel or a move to a later time that reached the database first.
    */
   async claim(messageId: string): Promise<ClaimAttempt> {
     const rows: Array<Pick<Message, 'channels'> & { dismiss_at: Date | null }> = await this.em.getConnection().execute(
-      `with claimed as (
-         update message
-            set status = case when removed_at is null then 'delivered' else 'dismissed' end,
-                delivered_at = greatest(deliver_at, created_at)
-          where id = ? and status = 'scheduled' and deliver_at <= now() + interval '50 milliseconds'
-          returning id, channels, dismiss_at, delivered_at
-       ), in_message_center as (
-         update message_delivery set status = 'sent', sent_at = claimed.delivered_at, attempts = attempts + 1
-           from claimed where message_delivery.message_id = claimed.id
-            and message_delivery.channel = 'message_center' and message_delivery.status = 'pending'
-       )
-       select channels, dismiss_at from claimed`,
+      `update message
+          set status = case when removed_at is null then 'delivered' else 'dismissed' end,
+              delivered_at = greatest(deliver_at, created_at)
+        where id = ? and status = 'scheduled' and deliver_at <= now() + interval '50 milliseconds'
+        returning channels, dismiss_at`,
       [messageId],
     );
     if (rows.length === 1) {
-      return { outcome: 'claimed', channels: rows[0].channels, dismissAt: rows[0].dismiss_at?.toISOString() ?? null };
+      return { outcome: 'claimed', channels: rows[0].channels, dismissAt: rows[0].dismiss_at ? new Date(rows[0].dismiss_at).toISOString() : null };
     }
     const message = await this.em.findOne(Message, messageId, { fields: ['status', 'deliverAt', 'channels', 'dismissAt'] });
     if (!message) return { outcome: 'missing' };
@@ -63,36 +58,50 @@ export class MessageDeliveryService {
     return { outcome: 'claimed', channels: message.channels, dismissAt: message.dismissAt?.toISOString() ?? null };
   }
 
-  /** Sends on one provider channel (email, SMS, push); the message center is filled by claim(). */
-  async deliver(messageId: string, channel: ProviderChannel): Promise<ChannelOutcome> {
-    const delivery = await this.em.findOneOrFail(
-      MessageDelivery,
-      { message: messageId, channel },
-      { populate: ['message', 'message.recipient', 'message.organization'] },
-    );
-    if (delivery.status === 'sent' || delivery.status === 'skipped') return delivery.status;
-    const message = delivery.message;
-    const outcome = await attemptDelivery(this.em, delivery, () => this.sendOn(channel, message), this.logger, `message ${messageId} ${channel}`, this.metrics);
-    if (outcome === 'sent') this.metrics.observeDeliveryLag(channel, (delivery.sentAt!.getTime() - message.deliverAt.getTime()) / 1000);
-    return outcome;
+  /** The ledger rows for the message's provider channels, one per push subscription; returns those to send. */
+  async plan(messageId: string, channels?: readonly ProviderChannel[]): Promise<DeliveryTarget[]> {
+    const message = await this.em.findOneOrFail(Message, messageId, { fields: ['organization', 'recipient', 'channels', 'deliverAt', 'createdAt'] });
+    return this.ledger.plan({
+      subject: { type: 'message', id: message.id, organizationId: message.organization.id, dueAt: message.deliverAt > message.createdAt ? message.deliverAt : message.createdAt },
+      kind: 'message',
+      recipientIds: [message.recipient.id],
+      channels: channels ?? message.channels.filter(isProviderChannel),
+    });
   }
 
-  /** Called once a channel has failed for good (a permanent refusal or retries exhausted). */
-  async recordFailure(messageId: string, channel: Channel, reason: string): Promise<void> {
-    await this.em.nativeUpdate(
-      MessageDelivery,
-      { message: messageId, channel, status: { $ne: 'sent' } },
-      { status: 'failed', lastError: reason.slice(0, 500) },
-    );
-  }
-
-  /** A message whose every channel failed is `failed`; one that reached the recipient anywhere stays `delivered`. */
-  async finish(messageId: string): Promise<'delivered' | 'failed'> {
-    const deliveries = await this.em.find(MessageDelivery, { message: messageId }, { fields: ['status'] });
-    const failed = deliveries.length > 0 && deliveries.every((d) => d.status === 'failed');
-    if (failed) {
-      await this.em.nativeUpdate(Message, { id: messageId, status: 'delivered' }, { status: 'failed' });
+  /**
+   * For workflows started before the ledger, which send a whole channel in one activity: every target of
+   * the channel, each through the ledger, so a retry sends only what has not gone out yet.
+   */
+  async deliverChannel(messageId: string, channel: ProviderChannel): Promise<ChannelOutcome> {
+    const targets = await this.plan(messageId, [channel]);
+    const outcomes: ChannelOutcome[] = [];
+    let permanent: unknown;
+    for (const target of targets) {
+      try {
+        outcomes.push(await this.deliverer.deliver(target.deliveryId));
+      } catch (error) {
+        if (!(error instanceof PermanentDeliveryError)) throw error;
+        permanent = error;
+      }
     }
+    if (outcomes.includes('sent')) return 'sent';
+    if (permanent) throw permanent;
+    return 'skipped';
+  }
+
+  /** A channel Temporal gave up on (a day of transient failures), for workflows started before the ledger. */
+  async recordChannelGaveUp(messageId: string, channel: ProviderChannel, reason: string): Promise<void> {
+    const open = await this.em.find(Delivery, { subjectType: 'message', subjectId: messageId, channel, status: { $in: ['pending', 'sending'] } }, { fields: ['id'] });
+    await this.ledger.giveUp(open.map((delivery) => delivery.id), reason);
+  }
+
+  /** A message that reached its recipient nowhere is `failed`: no message center, and every send failed. */
+  async finish(messageId: string): Promise<'delivered' | 'failed'> {
+    const message = await this.em.findOneOrFail(Message, messageId, { fields: ['channels'] });
+    const deliveries = await this.em.find(Delivery, { subjectType: 'message', subjectId: messageId }, { fields: ['status'] });
+    const failed = !message.channels.includes('message_center') && deliveries.length > 0 && deliveries.every((d) => d.status === 'failed');
+    if (failed) await this.em.nativeUpdate(Message, { id: messageId, status: 'delivered' }, { status: 'failed' });
     return failed ? 'failed' : 'delivered';
   }
 
@@ -113,17 +122,19 @@ export class MessageDeliveryService {
     return { outcome: 'gone' };
   }
 
-  private sendOn(channel: ProviderChannel, message: Message): Promise<SendOutcome> {
-    const notification = this.renderer.render({
-      mode: message.organization.notificationMode,
-      channel,
-      organizationName: message.organization.name,
-      recipientName: message.recipient.name,
-      title: message.title,
-      body: message.body,
-      url: `${this.config.appUrl}/messages/${message.id}`,
-    });
-    return this.sender.send(channel, message.recipient, notification);
+  /** How a scheduled message reads on one channel, for the Deliverer. */
+  async render(delivery: Delivery): Promise<RenderedDelivery> {
+    const message = await this.em.findOneOrFail(Message, delivery.subjectId, { populate: ['recipient', 'organization'] });
+    return {
+      notification: this.renderer.render({
+        mode: message.organization.notificationMode,
+        channel: delivery.channel,
+        organizationName: message.organization.name,
+        recipientName: message.recipient.name,
+        title: message.title,
+        body: message.body,
+        url: `${this.config.appUrl}/messages/${message.id}`,
+      }),
+    };
   }
 }
-

@@ -1,9 +1,7 @@
-import { Collection } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Channel, CHANNELS } from '../channels/channel.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
-import { MessageDelivery } from './message-delivery.entity.js';
 
 export const MESSAGE_STATUSES = ['scheduled', 'delivered', 'cancelled', 'failed', 'dismissed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -67,9 +65,6 @@ export class Message {
 
   @Property({ type: 'text', nullable: true, hidden: true })
   requestHash: string | null = null;
-
-  @OneToMany(() => MessageDelivery, (delivery) => delivery.message, { orderBy: { channel: 'asc' } })
-  deliveries = new Collection<MessageDelivery>(this);
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

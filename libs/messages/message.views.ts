@@ -1,3 +1,4 @@
+import type { DeliveryWithTimeline } from '../delivery/delivery-timeline.js';
 import type { Message } from './message.entity.js';
 
 /**
@@ -16,10 +17,13 @@ function reachedMessageCenterAt(message: Pick<Message, 'deliverAt' | 'createdAt'
   return message.deliverAt > message.createdAt ? message.deliverAt : message.createdAt;
 }
 
-/** What staff see of a message: its schedule, its state on every channel, and the read receipt. */
-export function toMessageView(message: Message) {
+/**
+ * What staff see of a message: its schedule, the read receipt, and each delivery with its timeline: the
+ * message center (the inbox query, so delivered at its time), then every provider send from the ledger
+ * (one per push subscription). A channel not yet planned is shown pending, or skipped once cancelled.
+ */
+export function toMessageView(message: Message, deliveries?: DeliveryWithTimeline[]) {
   const status = effectiveStatus(message);
-  const derivedDelivery = message.status === 'scheduled' && status !== 'scheduled';
   return {
     id: message.id,
     status,
@@ -30,27 +34,49 @@ export function toMessageView(message: Message) {
     channels: message.channels,
     deliverAt: message.deliverAt,
     dismissAt: message.dismissAt,
-    deliveredAt: message.deliveredAt ?? (derivedDelivery ? reachedMessageCenterAt(message) : null),
+    deliveredAt: message.deliveredAt ?? (reachedRecipient(status) ? reachedMessageCenterAt(message) : null),
     readAt: message.readAt,
     dismissedAt: message.dismissedAt ?? (status === 'dismissed' ? (message.removedAt ?? message.dismissAt) : null),
     cancelledAt: message.cancelledAt,
     removedAt: message.removedAt,
     createdAt: message.createdAt,
     workflowId: message.workflowId,
-    deliveries: message.deliveries.isInitialized()
-      ? message.deliveries.getItems().map((d) => {
-          // The message center is filled by the query at deliverAt; the workflow's record of it may follow later.
-          const inMessageCenter = derivedDelivery && d.channel === 'message_center' && d.status === 'pending';
-          return {
-            channel: d.channel,
-            status: inMessageCenter ? 'sent' : d.status,
-            attempts: d.attempts,
-            lastError: d.lastError,
-            sentAt: inMessageCenter ? reachedMessageCenterAt(message) : d.sentAt,
-          };
-        })
-      : undefined,
+    deliveries: deliveries && message.channels.flatMap((channel) => deliveryViews(message, status, channel, deliveries)),
   };
+}
+
+/** Every status but these comes after the delivery time, so the message center had it. */
+const reachedRecipient = (status: Message['status']) => status !== 'scheduled' && status !== 'cancelled';
+
+export interface DeliveryView {
+  channel: Message['channels'][number];
+  pushSubscriptionId?: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  sentAt: Date | null;
+  timeline: DeliveryWithTimeline['timeline'];
+}
+
+function deliveryViews(message: Message, status: Message['status'], channel: Message['channels'][number], deliveries: DeliveryWithTimeline[]): DeliveryView[] {
+  if (channel === 'message_center') {
+    const reached = reachedRecipient(status);
+    return [{ channel, status: reached ? 'sent' : status === 'cancelled' ? 'skipped' : 'pending', attempts: reached ? 1 : 0, lastError: null, sentAt: reached ? reachedMessageCenterAt(message) : null, timeline: [] }];
+  }
+  const rows = deliveries.filter((delivery) => delivery.channel === channel);
+  if (rows.length === 0) {
+    const cancelled = status === 'cancelled';
+    return [{ channel, status: cancelled ? 'skipped' : 'pending', attempts: 0, lastError: cancelled ? 'message cancelled' : null, sentAt: null, timeline: [] }];
+  }
+  return rows.map((row) => ({
+    channel,
+    ...(row.channel === 'push' && row.target ? { pushSubscriptionId: row.target } : {}),
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    sentAt: row.sentAt,
+    timeline: row.timeline,
+  }));
 }
 
 /** A message-center row as the inbox query selects it. */

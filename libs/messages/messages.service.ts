@@ -19,7 +19,7 @@ import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
 import { ListMessagesQuery, PageQuery } from './dto/list-messages.query.js';
 import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
-import { MessageDelivery } from './message-delivery.entity.js';
+import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
 
@@ -71,7 +71,6 @@ export class MessagesService {
       // the commit, so scheduling works while Temporal is down and no connection waits on Temporal.
       await this.em.transactional(async (em) => {
         em.persist(message);
-        for (const channel of dto.channels) em.persist(Object.assign(new MessageDelivery(), { message, channel }));
         await em.flush();
         await this.audit.recordBy(caller, 'message.scheduled', 'message', message.id, { recipientId: recipient.id, channels: dto.channels, deliverAt, dismissAt });
         const input: ScheduledMessageInput = { messageId: message.id, deliverAt: deliverAt.toISOString(), dismissAt: dismissAt?.toISOString() ?? null };
@@ -99,16 +98,14 @@ export class MessagesService {
     if (query.status) where.$and = [withEffectiveStatus(query.status, new Date())];
     const after = decodeCursor(query.cursor);
     if (after) (where.$and ??= []).push({ $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, id: { $lt: after.id } }] });
-    const messages = await this.em.find(Message, where, {
-      orderBy: { createdAt: 'desc', id: 'desc' },
-      limit: query.limit + 1,
-      populate: ['deliveries'],
-    });
-    return this.page(messages, query.limit, (m) => m.createdAt, toMessageView);
+    const messages = await this.em.find(Message, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 });
+    const deliveries = await deliveriesOf(this.em, 'message', messages.slice(0, query.limit).map((m) => m.id));
+    return this.page(messages, query.limit, (m) => m.createdAt, (m) => toMessageView(m, deliveries.get(m.id)));
   }
 
   async get(caller: AuthUser, id: string) {
-    return toMessageView(await this.findVisible(caller, id));
+    const message = await this.findVisible(caller, id);
+    return toMessageView(message, (await deliveriesOf(this.em, 'message', [id])).get(id));
   }
 
   /** Decided by the database: before deliverAt the cancel wins, after it the message is already delivered (409). */
@@ -120,7 +117,6 @@ export class MessagesService {
         [id],
       );
       if (!row) return false;
-      await em.nativeUpdate(MessageDelivery, { message: id, status: 'pending' }, { status: 'skipped', lastError: 'message cancelled' });
       await this.audit.recordBy(caller, 'message.cancelled', 'message', id);
       await WorkflowOutbox.signal(em, message.workflowId, cancelSignal.name);
       return true;
@@ -177,7 +173,7 @@ export class MessagesService {
   private async findVisible(caller: AuthUser, id: string): Promise<Message> {
     const where: ObjectQuery<Message> = { id, organization: caller.organizationId };
     if (caller.role === 'member') where.recipient = caller.id;
-    const message = await this.em.findOne(Message, where, { populate: ['deliveries'] });
+    const message = await this.em.findOne(Message, where);
     if (!message) throw new NotFoundException('message not found');
     return message;
   }

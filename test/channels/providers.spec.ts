@@ -171,14 +171,14 @@ describe('SendgridEmailProvider against the SendGrid fake', () => {
   });
 
   it('gets the delivery id and the signal through NotificationSender', async () => {
-    const sender = new NotificationSender({} as EntityManager, provider, new LogSmsProvider(), new LogPushProvider());
-    const user = { id: 'u-1', name: 'Ada', email: 'ada@example.org', phone: null };
-    await sender.send('email', user, notification, undefined, { deliveryId: 'delivery-43' });
+    const sender = new NotificationSender(provider, new LogSmsProvider(), new LogPushProvider());
+    const target = { channel: 'email' as const, to: { email: 'ada@example.org', name: 'Ada' } };
+    await sender.send(target, notification, { deliveryId: 'delivery-43' });
     expect(fake.delivered[0]!.customArgs).toEqual({ delivery_id: 'delivery-43' });
 
     const aborted = new AbortController();
     aborted.abort();
-    expect(await deliveryError(sender.send('email', user, notification, undefined, { signal: aborted.signal }))).toBeInstanceOf(DeliveryAbortedError);
+    expect(await deliveryError(sender.send(target, notification, { signal: aborted.signal }))).toBeInstanceOf(DeliveryAbortedError);
     expect(fake.received).toHaveLength(1);
   });
 

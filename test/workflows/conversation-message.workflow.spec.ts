@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { conversationMessage } from '../../workflows/conversation-message.js';
+import { MAX_SENDS_IN_FLIGHT } from '../../workflows/delivery-policy.js';
 import {
   conversationMessageStateQuery,
   recipientReadSignal,
@@ -51,7 +52,25 @@ class Ledger {
     return this.env.currentTimeMs();
   }
 
+  /** Sends Temporal gave up on, as the workflow recorded them. */
+  gaveUp: Array<{ key: NotificationKey; reason: string }> = [];
+  /** The most sends the workflow had pending at once. */
+  mostInFlight = 0;
+  private inFlight = 0;
+
   activities(): ConversationNotificationActivities {
+    // The stand-in ledger's delivery ids carry the notification they stand for.
+    const keyOf = (deliveryId: string): NotificationKey => JSON.parse(deliveryId);
+    const send = async (key: NotificationKey) => {
+      this.attempts.push(key);
+      if (this.refused.has(`${key.userId}:${key.channel}`)) {
+        // As the real ledger does: the activity itself records a permanent refusal.
+        this.failures.push({ key, reason: 'SendGrid refused the email: invalid address' });
+        throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: 'SendGrid refused the email: invalid address', nonRetryable: true });
+      }
+      this.sent.push({ ...key, at: await this.now() });
+      return 'sent' as const;
+    };
     return {
       planNotifications: async () => structuredClone(this.plan),
       findUnreadRecipients: async (messageId: string, userIds: string[]) => {
@@ -62,14 +81,24 @@ class Ledger {
         this.readNoticesPlanned.push({ messageId, readerId, at: await this.now() });
         return structuredClone(this.readNoticeTargets);
       },
-      sendNotification: async (key: NotificationKey) => {
-        this.attempts.push(key);
-        if (this.refused.has(`${key.userId}:${key.channel}`)) {
-          throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: 'SendGrid refused the email: invalid address', nonRetryable: true });
-        }
-        this.sent.push({ ...key, at: await this.now() });
-        return 'sent' as const;
+      planDeliveries: async ({ messageId, kind, userIds, aboutUserId }) => {
+        const channelsOf = new Map([...this.plan.recipients, ...this.readNoticeTargets].map((target) => [target.userId, target.channels]));
+        return userIds.flatMap((userId) =>
+          (channelsOf.get(userId) ?? []).map((channel) => ({ deliveryId: JSON.stringify({ messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId }), channel })),
+        );
       },
+      sendDelivery: async (deliveryId: string) => {
+        this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
+        try {
+          // Long enough that a workflow scheduling everything at once would have it all pending together.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return await send(keyOf(deliveryId));
+        } finally {
+          this.inFlight -= 1;
+        }
+      },
+      recordDeliveryGaveUp: async (deliveryId: string, reason: string) => void this.gaveUp.push({ key: keyOf(deliveryId), reason }),
+      sendNotification: send,
       recordNotificationFailure: async (key: NotificationKey, reason: string) => void this.failures.push({ key, reason }),
     };
   }
@@ -278,7 +307,23 @@ describe('conversationMessage workflow (time-skipping)', () => {
     expect(ledger.failures).toEqual([
       { key: { messageId, userId: ALICE, channel: 'sms' as ProviderChannel, kind: 'new_message', aboutUserId: ALICE }, reason: 'SendGrid refused the email: invalid address' },
     ]);
+    // Written once, by the refused send: the workflow records nothing more.
+    expect(ledger.gaveUp).toEqual([]);
     expect(ledger.sentLines()).toEqual(['new_message alice email', 'new_message bob email', 'new_message bob push']);
     expect(final.phase).toBe('ended');
   });
+
+  test('a conversation with hundreds of recipients notifies every one of them with at most MAX_SENDS_IN_FLIGHT sends pending at once', async () => {
+    const ledger = new Ledger(env);
+    const everyone = Array.from({ length: 250 }, (_, i) => `member-${i}`);
+    ledger.plan = { recipients: everyone.map((userId) => ({ userId, channels: ['email', 'push'] })), reminderAfterMs: null, readReceipt: false };
+
+    const { final } = await run(ledger);
+
+    expect(ledger.sent).toHaveLength(500);
+    expect(new Set(ledger.sent.map((key) => `${key.userId} ${key.channel}`)).size).toBe(500);
+    expect(ledger.mostInFlight).toBeLessThanOrEqual(MAX_SENDS_IN_FLIGHT);
+    expect(ledger.mostInFlight).toBeGreaterThan(1);
+    expect(final.phase).toBe('ended');
+  }, 120_000);
 });

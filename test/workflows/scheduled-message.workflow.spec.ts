@@ -39,16 +39,22 @@ class Ledger {
     return this.env.currentTimeMs();
   }
 
+  /** Sends that Temporal gave up on, as the workflow recorded them. */
+  gaveUp: Array<{ channel: Channel; reason: string }> = [];
+
   activities(): ScheduledMessageActivities {
-    const deliver = (channel: ProviderChannel) => async () => {
+    const deliver = async (channel: ProviderChannel) => {
       this.attempts[channel] = (this.attempts[channel] ?? 0) + 1;
       if (this.permanentlyFailing.has(channel)) {
+        // As the real ledger does: the activity itself records a permanent refusal.
+        this.failures.push({ channel, reason: 'invalid address' });
         throw ApplicationFailure.create({ type: 'PermanentDeliveryError', message: 'invalid address', nonRetryable: true });
       }
       if ((this.failuresBeforeSuccess[channel] ?? 0) >= this.attempts[channel]!) throw new Error('provider answered 503');
       this.events.push({ at: await this.now(), what: `sent:${channel}` });
       return 'sent' as const;
     };
+    const channelOf = (deliveryId: string) => deliveryId.replace(/^delivery-/, '') as ProviderChannel;
     return {
       claimDelivery: async () => {
         const now = await this.now();
@@ -59,11 +65,11 @@ class Ledger {
         if (this.channels.includes('message_center')) this.events.push({ at: now, what: 'sent:message_center' });
         return { outcome: 'claimed' as const, channels: this.channels, dismissAt: this.dismissAt ? new Date(this.dismissAt).toISOString() : null };
       },
-      sendEmail: deliver('email'),
-      sendSms: deliver('sms'),
-      sendPush: deliver('push'),
-      recordChannelFailure: async (_id: string, channel: Channel, reason: string) => void this.failures.push({ channel, reason }),
-      finishDelivery: async () => (this.failures.length === this.channels.length ? 'failed' : 'delivered'),
+      planDelivery: async () =>
+        this.channels.filter((channel): channel is ProviderChannel => channel !== 'message_center').map((channel) => ({ deliveryId: `delivery-${channel}`, channel })),
+      sendDelivery: (deliveryId: string) => deliver(channelOf(deliveryId)),
+      recordDeliveryGaveUp: async (deliveryId: string, reason: string) => void this.gaveUp.push({ channel: channelOf(deliveryId), reason }),
+      finishDelivery: async () => (this.failures.length + this.gaveUp.length === this.channels.length ? 'failed' : 'delivered'),
       dismissMessage: async () => {
         this.status = 'dismissed';
         this.events.push({ at: await this.now(), what: 'dismissed' });
@@ -190,9 +196,30 @@ describe('scheduledMessage workflow (time-skipping)', () => {
 
     expect(ledger.attempts.email).toBe(1);
     expect(ledger.failures).toEqual([{ channel: 'email', reason: 'invalid address' }]);
+    // Written once, by the send that was refused: the workflow records nothing more.
+    expect(ledger.gaveUp).toEqual([]);
     expect(final.channels).toEqual({ message_center: 'sent', email: 'failed' });
     expect(final.outcome).toBe('delivered');
   }, 60_000);
+
+  test('a send that fails for a whole day is given up once, with the provider’s reason, and the other channels are not held back', async () => {
+    const ledger = new Ledger(env);
+    ledger.deliverAt = await env.currentTimeMs();
+    ledger.channels = ['message_center', 'sms', 'email'];
+    ledger.failuresBeforeSuccess = { sms: Number.MAX_SAFE_INTEGER };
+
+    const final = await run(ledger, {}, async (handle) => {
+      for (let i = 0; i < 200 && (await handle.query(stateQuery)).channels.sms !== 'failed'; i++) await env.sleep('1 hour');
+      await handle.signal(readSignal, { readAt: new Date().toISOString() });
+    });
+
+    expect(final.channels).toEqual({ message_center: 'sent', email: 'sent', sms: 'failed' });
+    expect(ledger.gaveUp).toEqual([{ channel: 'sms', reason: 'provider answered 503' }]);
+    // Backoff doubles from 2 s to at most 10 minutes: about 150 attempts fit in the day.
+    expect(ledger.attempts.sms).toBeGreaterThan(100);
+    expect(ledger.attempts.sms).toBeLessThan(200);
+    expect(ledger.events.filter((e) => e.what === 'sent:email')).toHaveLength(1);
+  }, 120_000);
 
   test('every channel failing for good makes the message failed', async () => {
     const ledger = new Ledger(env);

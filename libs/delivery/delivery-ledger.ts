@@ -1,0 +1,160 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { Injectable } from '@nestjs/common';
+import type { DeliveryTarget } from '../../workflows/delivery-policy.js';
+import { PROVIDER_ACTIVITY_OPTIONS } from '../../workflows/delivery-policy.js';
+import type { ProviderChannel } from '../channels/channel.js';
+import { TidingsMetrics } from '../metrics/tidings-metrics.js';
+import { Delivery, type AttemptOutcome, type DeliverySubjectType } from './delivery.entity.js';
+import { reachOf } from './reachability.js';
+
+/** What the deliveries are for. */
+export interface DeliverySubject {
+  type: DeliverySubjectType;
+  id: string;
+  organizationId: string;
+  /** When it should reach the recipients; delivery lag is measured from here. */
+  dueAt: Date;
+}
+
+export interface DeliveryPlan {
+  subject: DeliverySubject;
+  kind: string;
+  recipientIds: readonly string[];
+  channels: readonly ProviderChannel[];
+  /** For read receipts: the reader. Otherwise each recipient is the subject of their own notification. */
+  aboutUserId?: string;
+}
+
+/** The result of claiming a delivery before its send. */
+export type Claim =
+  | { kind: 'send'; delivery: Delivery; attempt: number; resend: boolean }
+  /** Settled already (by an earlier attempt whose answer was lost): nothing to send. */
+  | { kind: 'settled'; delivery: Delivery }
+  /** Another attempt holds the lease and may still be talking to the provider: do not send. */
+  | { kind: 'in_progress'; delivery: Delivery };
+
+export type SettledOutcome =
+  | { status: 'sent'; providerMessageId?: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string }
+  | { status: 'retrying'; reason: string };
+
+/**
+ * An attempt's lease outlives anything the attempt can still do: Temporal gives up on it after
+ * startToCloseTimeout, and the provider request has its own shorter deadline inside that.
+ */
+const LEASE_MS = msToNumber(PROVIDER_ACTIVITY_OPTIONS.startToCloseTimeout!);
+const INSERT_CHUNK = 1000;
+
+/**
+ * The one delivery ledger: plans the rows, claims each attempt before its provider call, and writes each
+ * outcome once, with its place in the delivery's timeline. Every method is safe to repeat.
+ */
+@Injectable()
+export class DeliveryLedger {
+  constructor(private readonly em: EntityManager, private readonly metrics: TidingsMetrics) {}
+
+  /**
+   * Writes the rows for these sends (one per push subscription) and returns those still to send. A
+   * channel the recipient cannot be reached on is recorded as skipped, with the reason, and not returned.
+   */
+  async plan(plan: DeliveryPlan): Promise<DeliveryTarget[]> {
+    const { subject } = plan;
+    const reach = await reachOf(this.em, plan.recipientIds, plan.channels);
+    const rows: Array<Record<string, unknown>> = [];
+    for (const recipientId of plan.recipientIds) {
+      for (const channel of plan.channels) {
+        const base = {
+          id: crypto.randomUUID(), organization_id: subject.organizationId, subject_type: subject.type, subject_id: subject.id,
+          recipient_id: recipientId, channel, kind: plan.kind, about_user_id: plan.aboutUserId ?? recipientId, due_at: subject.dueAt,
+        };
+        const channelReach = reach.get(recipientId)!.get(channel)!;
+        if ('skip' in channelReach) rows.push({ ...base, target: '', status: 'skipped', last_error: channelReach.skip });
+        else for (const target of channelReach.targets) rows.push({ ...base, id: crypto.randomUUID(), target, status: 'pending', last_error: null });
+      }
+    }
+    const columns = ['id', 'organization_id', 'subject_type', 'subject_id', 'recipient_id', 'channel', 'kind', 'about_user_id', 'due_at', 'target', 'status', 'last_error'];
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const chunk = rows.slice(start, start + INSERT_CHUNK);
+      await this.em.execute(
+        `insert into delivery (${columns.join(', ')}) values ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')} on conflict do nothing`,
+        chunk.flatMap((row) => columns.map((column) => row[column])),
+      );
+    }
+    const inserted = rows.filter((row) => row.status === 'skipped');
+    for (const row of inserted) this.metrics.deliveryRecorded(row.channel as string, 'skipped');
+    if (plan.recipientIds.length === 0) return [];
+    const pending = await this.em.execute<Array<{ id: string; channel: ProviderChannel }>>(
+      `select id, channel from delivery
+        where subject_type = ? and subject_id = ? and kind = ? and channel in (${plan.channels.map(() => '?').join(', ')})
+          and recipient_id in (${plan.recipientIds.map(() => '?').join(', ')})
+          and about_user_id = ${plan.aboutUserId ? '?' : 'recipient_id'} and status in ('pending', 'sending')
+        order by created_at, id`,
+      [subject.type, subject.id, plan.kind, ...plan.channels, ...plan.recipientIds, ...(plan.aboutUserId ? [plan.aboutUserId] : [])],
+    );
+    return pending.map((row) => ({ deliveryId: row.id, channel: row.channel }));
+  }
+
+  /**
+   * Claims the next attempt before the provider is called. A delivery still `sending` under a live lease
+   * is someone else's attempt in flight; under an expired one, that attempt's worker died mid-call: its
+   * outcome is unknown, and this attempt is a resend after a crash.
+   */
+  async claim(deliveryId: string): Promise<Claim> {
+    return this.em.transactional(async (em) => {
+      const [row] = await em.execute<Array<{ status: string; attempts: number; lease_live: boolean }>>(
+        `select status, attempts, coalesce(lease_until > now(), false) as lease_live from delivery where id = ? for update`,
+        [deliveryId],
+      );
+      if (!row) throw new Error(`delivery ${deliveryId} does not exist`);
+      const delivery = await em.findOneOrFail(Delivery, deliveryId, { refresh: true });
+      if (row.status === 'sending' && row.lease_live) return { kind: 'in_progress', delivery };
+      if (row.status !== 'pending' && row.status !== 'sending') return { kind: 'settled', delivery };
+      const resend = row.status === 'sending';
+      if (resend) {
+        await em.execute(
+          `update delivery_attempt set outcome = 'unknown', finished_at = now(), reason = 'the worker stopped during the provider call; whether it was sent is unknown'
+            where delivery_id = ? and number = ? and outcome is null`,
+          [deliveryId, row.attempts],
+        );
+        this.metrics.deliveryRecorded(delivery.channel, 'unknown');
+      }
+      const attempt = row.attempts + 1;
+      await em.execute(`update delivery set status = 'sending', attempts = ?, lease_until = now() + make_interval(secs => ?) where id = ?`, [attempt, LEASE_MS / 1000, deliveryId]);
+      await em.execute(`insert into delivery_attempt (delivery_id, number) values (?, ?)`, [deliveryId, attempt]);
+      delivery.attempts = attempt;
+      delivery.status = 'sending';
+      return { kind: 'send', delivery, attempt, resend };
+    });
+  }
+
+  /** Writes the outcome of the attempt that claimed it, once: the delivery's state and its timeline entry. */
+  async settle(claim: Extract<Claim, { kind: 'send' }>, outcome: SettledOutcome): Promise<void> {
+    const { delivery, attempt } = claim;
+    const timeline: AttemptOutcome = outcome.status === 'sent' && claim.resend ? 'resent_after_crash' : outcome.status;
+    const reason = outcome.status === 'sent' ? null : outcome.reason.slice(0, 500);
+    await this.em.transactional(async (em) => {
+      // Only while this attempt still holds the claim: a later attempt may have taken over after its lease.
+      await em.execute(
+        `update delivery set status = ?, lease_until = null, last_error = ?, provider_message_id = coalesce(?, provider_message_id),
+                sent_at = case when ? then now() else sent_at end
+          where id = ? and status = 'sending' and attempts = ?`,
+        [outcome.status === 'retrying' ? 'pending' : outcome.status, reason, outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null, outcome.status === 'sent', delivery.id, attempt],
+      );
+      await em.execute(`update delivery_attempt set outcome = ?, reason = ?, finished_at = now() where delivery_id = ? and number = ?`, [timeline, reason, delivery.id, attempt]);
+    });
+    this.metrics.deliveryRecorded(delivery.channel, timeline);
+    if (outcome.status === 'sent') this.metrics.observeDeliveryLag(delivery.channel, (Date.now() - delivery.dueAt.getTime()) / 1000);
+  }
+
+  /** Temporal gave up retrying (a day of transient failures): the delivery failed, with the last reason. */
+  async giveUp(deliveryIds: readonly string[], reason: string): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    const rows = await this.em.execute<Array<{ channel: string }>>(
+      `update delivery set status = 'failed', lease_until = null, last_error = ? where id in (${deliveryIds.map(() => '?').join(', ')}) and status in ('pending', 'sending') returning channel`,
+      [reason.slice(0, 500), ...deliveryIds],
+    );
+    for (const row of rows) this.metrics.deliveryRecorded(row.channel, 'failed');
+  }
+}
