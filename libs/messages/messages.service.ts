@@ -185,7 +185,7 @@ export class MessagesService {
   }
 
   private async findByIdempotencyKey(caller: AuthUser, idempotencyKey: string, requestHash: string) {
-    const earlier = await this.em.findOne(Message, { createdBy: caller.id, idempotencyKey }, { fields: ['id', 'status', 'deliverAt', 'dismissAt', 'workflowId', 'requestHash'] });
+    const earlier = await this.em.findOne(Message, { createdBy: caller.id, idempotencyKey }, { fields: ['id', 'status', 'deliverAt', 'dismissAt', 'removedAt', 'workflowId', 'requestHash'] });
     if (!earlier) return null;
     if (earlier.requestHash !== requestHash) {
       throw fieldError('Idempotency-Key', 'was already used for a different request', 422);
