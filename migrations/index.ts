@@ -3,6 +3,7 @@ import { Migration20261123100000OrganizationStructure } from './Migration2026112
 import { Migration20261123110000Attachments } from './Migration20261123110000_attachments.js';
 import { Migration20261123120000Conversations } from './Migration20261123120000_conversations.js';
 import { Migration20261202000000DeliveryCore } from './Migration20261202000000_delivery_core.js';
+import { Migration20261210000000ReconcilerIndexes } from './Migration20261210000000_reconciler_indexes.js';
 
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123110000_attachments', class: Migration20261123110000Attachments },
   { name: 'Migration20261123120000_conversations', class: Migration20261123120000Conversations },
   { name: 'Migration20261202000000_delivery_core', class: Migration20261202000000DeliveryCore },
+  { name: 'Migration20261210000000_reconciler_indexes', class: Migration20261210000000ReconcilerIndexes },
 ];

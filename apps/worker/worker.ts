@@ -7,11 +7,15 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
+import { createReconcileActivities } from '../../activities/reconcile.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { MessageDeliveryService } from '../../libs/messages/message-delivery.service.js';
 import { OutboxRelay } from '../../libs/outbox/outbox-relay.js';
+import { ensureReconcilerScheduleForWorker } from '../../libs/reconciler/reconciler-schedule.js';
+import { ReconcilerService } from '../../libs/reconciler/reconciler.service.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
+import { WorkflowGateway } from '../../libs/temporal/workflow-gateway.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface TidingsWorker {
@@ -26,6 +30,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const orm = app.get(MikroORM);
   const deliveries = app.get(MessageDeliveryService);
   const conversationNotifications = app.get(ConversationNotificationsService);
+  const reconciler = app.get(ReconcilerService);
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -38,8 +43,10 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     activities: {
       ...createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
       ...createConversationNotificationActivities((work) => RequestContext.create(orm.em, () => work(conversationNotifications))),
+      ...createReconcileActivities((work) => RequestContext.create(orm.em, () => work(reconciler))),
     },
   });
+  await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
   return {
     worker,
     app,
