@@ -1,3 +1,4 @@
 // The worker's workflow bundle: every workflow Tidings runs is exported here.
 export { scheduledMessage } from './scheduled-message.js';
 export { conversationMessage } from './conversation-message.js';
+export { reconcile } from './reconcile.js';

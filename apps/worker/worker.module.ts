@@ -7,15 +7,16 @@ import { ConversationNotificationsModule } from '../../libs/conversations/conver
 import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
 import { MetricsModule } from '../../libs/metrics/metrics.module.js';
 import { OutboxModule } from '../../libs/outbox/outbox.module.js';
+import { ReconcilerModule } from '../../libs/reconciler/reconciler.module.js';
 import { TemporalModule } from '../../libs/temporal/temporal.module.js';
 
-/** The services activities call, and the outbox relay; no HTTP. */
+/** The services activities call, the outbox relay and the reconciler; no HTTP. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule, DatabaseModule, AuditModule, TemporalModule, OutboxModule, MessageDeliveryModule, ConversationNotificationsModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule, DatabaseModule, AuditModule, TemporalModule, OutboxModule, MessageDeliveryModule, ConversationNotificationsModule, ReconcilerModule],
     };
   }
 }

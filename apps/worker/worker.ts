@@ -9,13 +9,17 @@ import { createConversationNotificationActivities } from '../../activities/conve
 import { createDeliveryActivities } from '../../activities/delivery.activities.js';
 import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
+import { createReconcileActivities } from '../../activities/reconcile.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { Deliverer } from '../../libs/delivery/deliverer.js';
 import { DeliveryLedger } from '../../libs/delivery/delivery-ledger.js';
 import { MessageDeliveryService } from '../../libs/messages/message-delivery.service.js';
 import { OutboxRelay } from '../../libs/outbox/outbox-relay.js';
+import { ensureReconcilerScheduleForWorker } from '../../libs/reconciler/reconciler-schedule.js';
+import { ReconcilerService } from '../../libs/reconciler/reconciler.service.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
+import { WorkflowGateway } from '../../libs/temporal/workflow-gateway.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface TidingsWorker {
@@ -31,6 +35,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const deliveries = app.get(MessageDeliveryService);
   const conversationNotifications = app.get(ConversationNotificationsService);
   const delivery = { deliverer: app.get(Deliverer), ledger: app.get(DeliveryLedger) };
+  const reconciler = app.get(ReconcilerService);
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -47,8 +52,10 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
       ...createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
       ...createConversationNotificationActivities((work) => RequestContext.create(orm.em, () => work(conversationNotifications))),
       ...createDeliveryActivities((work) => RequestContext.create(orm.em, () => work(delivery))),
+      ...createReconcileActivities((work) => RequestContext.create(orm.em, () => work(reconciler))),
     },
   });
+  await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
   return {
     worker,
     app,

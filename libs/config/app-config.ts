@@ -47,6 +47,13 @@ export interface AppConfig {
     vapidPrivateKey?: string;
     vapidSubject?: string;
   };
+  /** The reconciler (libs/reconciler): repairs what a lost signal or a crash left out of step. */
+  reconciler: {
+    /** How often its Temporal Schedule runs it. */
+    intervalSeconds: number;
+    /** How long past due something must be before it counts as missed rather than in flight. */
+    graceSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -179,6 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     email,
     sms,
     push,
+    reconciler: {
+      intervalSeconds: int('RECONCILE_INTERVAL_SECONDS', 60, 1, 24 * 3600),
+      graceSeconds: int('RECONCILE_GRACE_SECONDS', 30, 1, 3600),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { CONVERSATION_MESSAGE_WORKFLOW, recipientReadSignal, workflowIdForConversationMessage, type ConversationMessageInput } from '../../workflows/conversation-message.contract.js';
+import { recipientReadSignal, workflowIdForConversationMessage } from '../../workflows/conversation-message.contract.js';
 import { AttachmentsService, type AttachmentView } from '../attachments/attachments.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -11,10 +11,10 @@ import { fieldError } from '../http/api-error.filter.js';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { MAX_RICH_TEXT_BYTES, previewOf, sanitizeRichText } from '../rich-text/rich-text.js';
-import { conversationMessageSearchAttributes } from '../temporal/search-attributes.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { User } from '../users/user.entity.js';
 import { ContactMessagingRules } from './contact-messaging-rules.js';
+import { conversationMessageWorkflowStart } from './conversation-message-workflow.js';
 import { authorKindOf, canSeeMessage, canSeeParticipant, isStaff, visibleMessageSql, type Viewer } from './conversation-visibility.js';
 import { AddParticipantsDto, ListConversationsQuery, PostMessageDto, StartConversationDto } from './conversation.dto.js';
 import {
@@ -356,13 +356,7 @@ export class ConversationsService {
       [message.id],
     );
     await this.audit.recordBy(author, 'conversation.message_posted', 'conversation', conversation.id, { messageId: message.id, source: content.source });
-    const input: ConversationMessageInput = { messageId: message.id };
-    await WorkflowOutbox.start(em, {
-      workflowType: CONVERSATION_MESSAGE_WORKFLOW,
-      workflowId: workflowIdForConversationMessage(message.id),
-      args: [input],
-      searchAttributes: conversationMessageSearchAttributes({ organizationId: author.organizationId, conversationId: conversation.id, messageId: message.id }),
-    });
+    await WorkflowOutbox.start(em, conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId: conversation.id, messageId: message.id }));
     return message;
   }
 
