@@ -136,6 +136,7 @@ async function fetchHistories(client: Client, ids: string[]): Promise<HistoryAnd
     try {
       found.push({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() });
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison -- gRPC's Status enum is @grpc/grpc-js's, which the project does not depend on; 5 is NOT_FOUND
       if (!isGrpcServiceError(error) || error.code !== GRPC_NOT_FOUND) throw error;
       console.log(`${workflowId}  -  not found: ${oneLine(error.details)}`);
     }

@@ -42,7 +42,7 @@ export class AttachmentStorage implements OnModuleInit {
       await fs.promises.access(this.root, fs.constants.W_OK);
       await fs.promises.access(this.incoming, fs.constants.W_OK);
     } catch (error) {
-      throw new Error(`ATTACHMENTS_DIR ${this.root} cannot be created or written: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new Error(`ATTACHMENTS_DIR ${this.root} cannot be created or written: ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
     }
     const now = Date.now();
     for (const name of await fs.promises.readdir(this.incoming)) {

@@ -116,7 +116,7 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
   async send(key: NotificationKey): Promise<'sent' | 'skipped'> {
     const targets = await this.planDeliveries({ messageId: key.messageId, kind: key.kind, userIds: [key.userId], channels: [key.channel], ...(key.kind === 'read_receipt' ? { aboutUserId: key.aboutUserId } : {}) });
     const outcomes: Array<'sent' | 'skipped'> = [];
-    let permanent: unknown;
+    let permanent: PermanentDeliveryError | undefined;
     for (const target of targets) {
       try {
         outcomes.push(await this.deliverer.deliver(target.deliveryId));

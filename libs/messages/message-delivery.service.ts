@@ -76,7 +76,7 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
   async deliverChannel(messageId: string, channel: ProviderChannel): Promise<ChannelOutcome> {
     const targets = await this.plan(messageId, [channel]);
     const outcomes: ChannelOutcome[] = [];
-    let permanent: unknown;
+    let permanent: PermanentDeliveryError | undefined;
     for (const target of targets) {
       try {
         outcomes.push(await this.deliverer.deliver(target.deliveryId));

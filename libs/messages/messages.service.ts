@@ -17,7 +17,7 @@ import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { messageSearchAttributes } from '../temporal/search-attributes.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
-import { ListMessagesQuery, PageQuery } from './dto/list-messages.query.js';
+import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
 import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import { Message, type MessageStatus } from './message.entity.js';

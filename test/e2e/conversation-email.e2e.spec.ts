@@ -1,4 +1,4 @@
-import { Api, createOrganization, eventually, TestOrganization } from '../support/api.js';
+import { createOrganization, eventually, TestOrganization } from '../support/api.js';
 import { addNamedUser as addUser, openConversation, postReply, startConversation, type NamedUser } from '../support/conversations.js';
 import { postInboundEmail, type InboundAuth, type InboundParseMail } from '../support/inbound-email.js';
 import { Platform } from '../support/platform.js';

@@ -3,7 +3,7 @@ import { AuditService } from '../../libs/audit/audit.service.js';
 import { ClientAccountsService } from '../../libs/client-accounts/client-accounts.service.js';
 import { ormConfig } from '../../libs/database/orm-config.js';
 import { TeamsService } from '../../libs/teams/teams.service.js';
-import { Api, ApiResponse, createOrganization, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
+import { Api, createOrganization, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
 import { Platform } from '../support/platform.js';
 
 type TestUser = { id: string; email: string; api: Api };

@@ -108,7 +108,7 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
 export interface FakePushSubscription {
   subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
   /** Decrypts an aes128gcm push body the way the browser would. */
-  decrypt(body: Buffer): string;
+  decrypt: (body: Buffer) => string;
 }
 
 // http_ece ships no types; this is the slice we use.
