@@ -74,8 +74,8 @@ describe('conversations by email (end to end)', () => {
   const emailOf = (messageId: string, user: TestUser, kind: NotificationKind = 'new_message', aboutUserId = user.id) =>
     eventually(async () => {
       const rows = await platform.query<{ status: string; provider_message_id: string }>(
-        `select status, provider_message_id from conversation_notification
-          where message_id = $1 and user_id = $2 and channel = 'email' and kind = $3 and about_user_id = $4`,
+        `select status, provider_message_id from delivery
+          where subject_type = 'conversation_message' and subject_id = $1 and recipient_id = $2 and channel = 'email' and kind = $3 and about_user_id = $4`,
         [messageId, user.id, kind, aboutUserId],
       );
       expect(rows).toEqual([{ status: 'sent', provider_message_id: expect.any(String) }]);
@@ -92,7 +92,7 @@ describe('conversations by email (end to end)', () => {
       expect(description.status.name).toBe('COMPLETED');
     });
     const rows = await platform.query<NotificationRow>(
-      `select user_id, channel, kind, about_user_id, status from conversation_notification where message_id = $1`,
+      `select recipient_id as user_id, channel, kind, about_user_id, status from delivery where subject_type = 'conversation_message' and subject_id = $1`,
       [messageId],
     );
     return inOrder(rows);

@@ -83,12 +83,12 @@ describe('metrics (end to end)', () => {
     expect(valueOf(text, 'tidings_deliveries_total', { channel: 'email', outcome: 'failed' })).toBe(1);
     // Members have no phone number: nothing to send, which is an outcome too.
     expect(valueOf(text, 'tidings_deliveries_total', { channel: 'sms', outcome: 'skipped' })).toBe(2);
-    expect(samplesOf(text, 'tidings_deliveries_total', { outcome: 'retryable_failure' })).toEqual([]);
+    expect(samplesOf(text, 'tidings_deliveries_total', { outcome: 'retrying' })).toEqual([]);
     expect(valueOf(text, 'tidings_delivery_lag_seconds_count', { channel: 'email' })).toBe(1);
 
     // The SDK's own view of the same work, from its exporter.
-    const sendEmailRuns = samplesOf(text, 'temporal_activity_execution_latency_seconds_count', { activity_type: 'sendEmail', task_queue: platform.taskQueue });
-    expect(sendEmailRuns.reduce((sum, sample) => sum + sample.value, 0)).toBeGreaterThanOrEqual(2);
+    const sendRuns = samplesOf(text, 'temporal_activity_execution_latency_seconds_count', { activity_type: 'sendDelivery', task_queue: platform.taskQueue });
+    expect(sendRuns.reduce((sum, sample) => sum + sample.value, 0)).toBeGreaterThanOrEqual(2);
     expect(valueOf(text, 'temporal_worker_start_total', { task_queue: platform.taskQueue })).toBe(1);
     expect(text).not.toContain(reachable.email);
     expect(text).not.toContain(delivered.body.id);

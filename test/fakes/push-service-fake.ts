@@ -56,6 +56,14 @@ export interface ReceivedPush {
 /** A minimal RFC 8030 push service over TLS: accepts POST /push/<id>, answers 201 with a Location. */
 export class PushServiceFake extends LoopbackFake<ReceivedPush> {
   private readonly goneSubscriptions = new Set<string>();
+  private readonly failingSubscriptions = new Map<string, Array<{ status: number }>>();
+
+  /** The next `count` pushes to this subscription are answered `status`; the others are not affected. */
+  failSubscription(endpointOrId: string, status: number, count = 1): this {
+    const id = endpointOrId.split('/').pop()!;
+    this.failingSubscriptions.set(id, [...(this.failingSubscriptions.get(id) ?? []), ...Array.from({ length: count }, () => ({ status }))]);
+    return this;
+  }
 
   /** From now on this subscription answers 410 Gone, like an unsubscribed browser's. */
   expireSubscription(endpointOrId: string): this {
@@ -66,6 +74,7 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
   override reset(): void {
     super.reset();
     this.goneSubscriptions.clear();
+    this.failingSubscriptions.clear();
   }
 
   protected readonly acceptedStatus = 201;
@@ -83,7 +92,7 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
     if (req.method !== 'POST' || !match) return { status: 404 };
     const subscriptionId = match[1]!;
     const topic = req.headers['topic'] as string | undefined;
-    const reply: FakeReply = this.nextScriptedReply() ??
+    const reply: FakeReply = this.failingSubscriptions.get(subscriptionId)?.shift() ?? this.nextScriptedReply() ??
       // RFC 8030 §5.4; push services answer 400 to anything else.
       (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)
         ? { status: 400, body: 'Topic must be at most 32 characters of base64url' }

@@ -44,15 +44,16 @@ export class ManagedProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** SIGKILL is a crash: no graceful shutdown, in-flight work abandoned. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** SIGKILL is a crash: no graceful shutdown, in-flight work abandoned. Past `graceMs` a SIGTERM becomes a SIGKILL. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
     const child = this.child;
-    if (!child || !this.running) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child || !this.running) return undefined;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, by) => resolve({ code, signal: by })));
     child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const exit = await exited;
     clearTimeout(timer);
     this.child = null;
+    return exit;
   }
 }

@@ -1,0 +1,168 @@
+import { Api, createOrganization, eventually, sleep, TestOrganization } from '../support/api.js';
+import { recordHistory } from '../support/histories.js';
+import { Platform } from '../support/platform.js';
+import { createPushSubscription, generateVapidKeys, PUSH_FAKE_CA_CERT, PushServiceFake } from '../fakes/push-service-fake.js';
+import { SendgridFake } from '../fakes/sendgrid-fake.js';
+import { TwilioFake } from '../fakes/twilio-fake.js';
+
+const SENDGRID_KEY = 'SG.test-key';
+const TWILIO_SID = 'AC00000000000000000000000000000000';
+const TWILIO_TOKEN = 'twilio-test-auth-token';
+
+interface DeliveryView {
+  channel: string;
+  pushSubscriptionId?: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  timeline: Array<{ attempt: number; outcome: string; reason: string | null }>;
+}
+
+/**
+ * What the README promises about sends, against the real worker, Temporal dev server and PostgreSQL, with
+ * the providers as loopback fakes: a slow provider is waited for, not sent to twice; a worker stopped with
+ * SIGTERM finishes its send first; only a worker killed mid-send leaves an outcome unknown, and then the
+ * send is repeated once, marked as such; each push subscription succeeds or fails on its own.
+ */
+describe('delivery guarantees (end to end)', () => {
+  const sendgrid = new SendgridFake(SENDGRID_KEY);
+  const twilio = new TwilioFake(TWILIO_SID, TWILIO_TOKEN);
+  const pushService = new PushServiceFake();
+  let platform: Platform;
+  let org: TestOrganization;
+  let member: { id: string; api: Api };
+
+  beforeAll(async () => {
+    const vapid = generateVapidKeys();
+    const [sendgridUrl, twilioUrl] = await Promise.all([sendgrid.start(), twilio.start(), pushService.start()]);
+    platform = await new Platform({
+      env: {
+        EMAIL_PROVIDER: 'sendgrid',
+        SENDGRID_API_KEY: SENDGRID_KEY,
+        SENDGRID_API_BASE_URL: sendgridUrl,
+        EMAIL_FROM: 'Tidings <no-reply@tidings.test>',
+        SMS_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_FROM_NUMBER: '+15550000000',
+        TWILIO_API_BASE_URL: twilioUrl,
+        PUSH_PROVIDER: 'webpush',
+        VAPID_PUBLIC_KEY: vapid.publicKey,
+        VAPID_PRIVATE_KEY: vapid.privateKey,
+        VAPID_SUBJECT: 'mailto:ops@tidings.test',
+        NODE_EXTRA_CA_CERTS: PUSH_FAKE_CA_CERT,
+      },
+    }).start();
+    org = await createOrganization(platform.baseUrl);
+    member = await org.addUser('member', { phone: '+15551230001' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await Promise.all([sendgrid.stop(), twilio.stop(), pushService.stop()]);
+  });
+
+  beforeEach(() => {
+    sendgrid.reset();
+    twilio.reset();
+    pushService.reset();
+  });
+
+  const sendNow = async (channels: string[], recipientId = member.id) => {
+    const response = await org.admin.post('/v1/messages', { recipientId, title: 'Claim update', body: 'Your claim was approved.', channels });
+    expect(response.status).toBe(202);
+    return response.body as { id: string; workflowId: string };
+  };
+  const deliveriesOf = async (id: string): Promise<DeliveryView[]> => (await org.admin.get(`/v1/messages/${id}`)).body.deliveries;
+  const deliveryOf = async (id: string, channel: string) => (await deliveriesOf(id)).find((d) => d.channel === channel)!;
+  const workflowStatus = async (workflowId: string) => (await platform.client.workflow.getHandle(workflowId).describe()).status.name;
+
+  test('a provider that accepts the SMS and answers only after 70 s is waited for: exactly one SMS', async () => {
+    twilio.delayNext(70_000);
+    const message = await sendNow(['sms']);
+
+    await twilio.whenReceived(1);
+    await eventually(async () => expect(await deliveryOf(message.id, 'sms')).toMatchObject({ status: 'sent', attempts: 1 }), 110_000);
+    expect(twilio.received).toHaveLength(1);
+    expect((await deliveryOf(message.id, 'sms')).timeline.map((t) => t.outcome)).toEqual(['sent']);
+    await eventually(async () => expect(await workflowStatus(message.workflowId)).toBe('COMPLETED'));
+    expect(twilio.received).toHaveLength(1);
+  }, 150_000);
+
+  test('a worker stopped with SIGTERM during a slow send finishes it first: exactly one email', async () => {
+    sendgrid.delayNext(6_000);
+    const message = await sendNow(['email']);
+    await sendgrid.whenReceived(1);
+
+    const exit = await platform.worker.stop('SIGTERM', 60_000);
+    // It exited by itself, after the provider answered and the send was recorded.
+    expect(exit?.signal).toBeNull();
+    expect(await deliveryOf(message.id, 'email')).toMatchObject({ status: 'sent', attempts: 1 });
+
+    await platform.startWorker();
+    await eventually(async () => expect(await workflowStatus(message.workflowId)).toBe('COMPLETED'), 30_000);
+    expect(sendgrid.received).toHaveLength(1);
+    expect((await deliveryOf(message.id, 'email')).timeline.map((t) => t.outcome)).toEqual(['sent']);
+  }, 120_000);
+
+  test('a worker killed with SIGKILL during a slow send: the email goes out at most twice, and the second is marked resent_after_crash', async () => {
+    sendgrid.delayNext(60_000);
+    const message = await sendNow(['email']);
+    await sendgrid.whenReceived(1);
+
+    await platform.worker.stop('SIGKILL');
+    await platform.startWorker();
+    // Another attempt comes once the dead one's heartbeat is missed, but it must not send while the dead
+    // attempt's lease lasts: the provider may still be working on the first request.
+    await sleep(30_000);
+    expect(sendgrid.received).toHaveLength(1);
+    expect(await deliveryOf(message.id, 'email')).toMatchObject({ status: 'sending', attempts: 1 });
+
+    await eventually(async () => expect(await deliveryOf(message.id, 'email')).toMatchObject({ status: 'sent' }), 200_000);
+    expect(sendgrid.received).toHaveLength(2);
+    const { timeline, attempts } = await deliveryOf(message.id, 'email');
+    expect(attempts).toBe(2);
+    expect(timeline.map((t) => t.outcome)).toEqual(['unknown', 'resent_after_crash']);
+    await eventually(async () => expect(await workflowStatus(message.workflowId)).toBe('COMPLETED'), 30_000);
+    expect(sendgrid.received).toHaveLength(2);
+    await recordHistory(platform.temporal.address, message.workflowId, 'email-resent-after-crash');
+  }, 300_000);
+
+  test('each push subscription succeeds or fails on its own: a flaky one is retried without re-pushing the healthy one, a gone one is forgotten, a refused one fails alone', async () => {
+    const person = await org.addUser('member');
+    const healthy = createPushSubscription(pushService.baseUrl);
+    const flaky = createPushSubscription(pushService.baseUrl);
+    const gone = createPushSubscription(pushService.baseUrl);
+    const refused = createPushSubscription(pushService.baseUrl);
+    for (const device of [healthy, flaky, gone, refused]) expect((await person.api.post('/v1/me/push-subscriptions', device.subscription)).status).toBe(201);
+    pushService.failSubscription(flaky.subscription.endpoint, 503, 3).expireSubscription(gone.subscription.endpoint).failSubscription(refused.subscription.endpoint, 400);
+
+    const message = await sendNow(['message_center', 'push'], person.id);
+    await eventually(async () => {
+      const pushes = (await deliveriesOf(message.id)).filter((d) => d.channel === 'push');
+      expect(pushes.map((d) => d.status).sort()).toEqual(['failed', 'sent', 'sent', 'skipped']);
+    }, 60_000);
+
+    const idOf = (device: typeof healthy) => device.subscription.endpoint.split('/').pop()!;
+    const to = (device: typeof healthy) => pushService.received.filter((push) => push.subscriptionId === idOf(device));
+    expect(to(healthy).map((push) => push.status)).toEqual([201]);
+    expect(to(flaky).map((push) => push.status)).toEqual([503, 503, 503, 201]);
+    expect(to(gone).map((push) => push.status)).toEqual([410]);
+    expect(to(refused).map((push) => push.status)).toEqual([400]);
+    // A resend of the same delivery carries the same Topic, so the push service replaces rather than duplicates it.
+    expect(new Set(to(flaky).map((push) => push.topic)).size).toBe(1);
+    expect(to(flaky)[0]!.topic).not.toBe(to(healthy)[0]!.topic);
+    expect(to(healthy)[0]!.ttl).toBe('86400');
+
+    // The gone subscription is forgotten; the others stay.
+    expect(await platform.query(`select endpoint from push_subscription where user_id = $1 order by endpoint`, [person.id])).toEqual(
+      [healthy, flaky, refused].map((device) => ({ endpoint: device.subscription.endpoint })).sort((a, b) => a.endpoint.localeCompare(b.endpoint)),
+    );
+    const view = await org.admin.get(`/v1/messages/${message.id}`);
+    expect(view.body.status).toBe('delivered');
+    const byDevice = new Map((view.body.deliveries as DeliveryView[]).filter((d) => d.channel === 'push').map((d) => [d.pushSubscriptionId, d]));
+    expect(byDevice.size).toBe(4);
+    expect([...byDevice.values()].find((d) => d.status === 'failed')).toMatchObject({ attempts: 1, lastError: expect.stringContaining('400') });
+    expect([...byDevice.values()].find((d) => d.status === 'sent' && d.attempts === 4)?.timeline.map((t) => t.outcome)).toEqual(['retrying', 'retrying', 'retrying', 'sent']);
+  }, 120_000);
+});
