@@ -4,6 +4,7 @@ import {
   deliverAll,
   failureReason,
   PROVIDER_ACTIVITY_OPTIONS,
+  PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER,
   recipientReadSignal,
   type ConversationMessageInput,
   type ConversationMessageState,
@@ -25,11 +26,7 @@ const { planNotifications, findUnreadRecipients, planReadNotice, planDeliveries,
 const { sendDelivery } = proxyActivities<ConversationNotificationActivities>(PROVIDER_ACTIVITY_OPTIONS);
 
 /** Before the delivery ledger: one activity per notification, all at once. Kept for workflows that started then. */
-const { sendNotification } = proxyActivities<ConversationNotificationActivities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['PermanentDeliveryError'] },
-});
+const { sendNotification } = proxyActivities<ConversationNotificationActivities>(PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER);
 
 /**
  * What follows one message posted in a conversation: tell each recipient it is there; if the organisation

@@ -1,7 +1,7 @@
 // How long a provider send may take and how its activity retries, in one place that both sides can
 // import: the workflows (which must not import libs/ or activities/) and the providers in libs/.
 // Keep it free of such imports, and deterministic: it is bundled into the workflow sandbox.
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, type RetryPolicy } from '@temporalio/common';
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /**
@@ -11,6 +11,14 @@ import type { ActivityOptions } from '@temporalio/workflow';
  */
 export const PROVIDER_REQUEST_TIMEOUT_MS = 90_000;
 
+/** A 429 or 5xx waits and tries again for up to a day (scheduleToCloseTimeout); a permanent refusal stops at once. */
+const PROVIDER_RETRY_POLICY: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 minutes',
+  nonRetryableErrorTypes: ['PermanentDeliveryError'],
+};
+
 /**
  * Activity options for a provider send. The activity's own timeout leaves 30 s around the request
  * for the ledger's claim and bookkeeping; the heartbeat lets a worker that died mid-send be noticed
@@ -19,14 +27,19 @@ export const PROVIDER_REQUEST_TIMEOUT_MS = 90_000;
 export const PROVIDER_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: PROVIDER_REQUEST_TIMEOUT_MS + 30_000,
   heartbeatTimeout: '20 seconds',
-  // A 429 or 5xx waits and tries again for up to a day.
   scheduleToCloseTimeout: '24 hours',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['PermanentDeliveryError'],
-  },
+  retry: PROVIDER_RETRY_POLICY,
+};
+
+/**
+ * For the one-activity-per-channel sends of workflows started before the delivery ledger: those
+ * activities do not heartbeat. A slow attempt that times out is retried, and the ledger's lease keeps
+ * the retry from sending while it may still be in flight.
+ */
+export const PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: PROVIDER_RETRY_POLICY,
 };
 
 /** Why an activity failed, on one line: the activity's own error message rather than Temporal's wrapper. */

@@ -7,6 +7,7 @@ export {
   deliverAll,
   failureReason,
   PROVIDER_ACTIVITY_OPTIONS,
+  PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER,
   type DeliveryActivities,
   type DeliveryTarget,
 } from './delivery-policy.js';

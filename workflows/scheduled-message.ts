@@ -10,6 +10,7 @@ import {
   SEND_ACTIVITY,
   stateQuery,
   PROVIDER_ACTIVITY_OPTIONS,
+  PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER,
   type Channel,
   type ProviderChannel,
   type ScheduledMessageActivities,
@@ -27,16 +28,7 @@ const { claimDelivery, planDelivery, recordDeliveryGaveUp, finishDelivery, recor
 const { sendDelivery } = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS);
 
 /** Before the delivery ledger: one activity per channel. Kept for workflows that started then. */
-const providers = proxyActivities<ScheduledMessageActivities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '24 hours',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '10 minutes',
-    nonRetryableErrorTypes: ['PermanentDeliveryError'],
-  },
-});
+const providers = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER);
 
 /**
  * The whole life of one scheduled message: sleep until it is due, deliver it on every chosen channel,

@@ -8,7 +8,7 @@ import type {
   PlannedNotifications,
 } from '../../workflows/conversation-message.contract.js';
 import type { DeliveryTarget } from '../../workflows/delivery-policy.js';
-import { PermanentDeliveryError, type ProviderChannel } from '../channels/channel.js';
+import type { ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
 import type { NotificationPurpose } from '../channels/notification-templates.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -109,25 +109,15 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
       recipientIds: planned.userIds,
       channels: planned.channels ?? CHANNELS_OF[planned.kind],
       aboutUserId: planned.aboutUserId,
+      // Everyone hears on the channels they can receive; the others are not sends.
+      unreachable: 'ignore',
     });
   }
 
   /** For workflows started before the ledger, which send one notification per activity: each of its targets through the ledger. */
   async send(key: NotificationKey): Promise<'sent' | 'skipped'> {
     const targets = await this.planDeliveries({ messageId: key.messageId, kind: key.kind, userIds: [key.userId], channels: [key.channel], ...(key.kind === 'read_receipt' ? { aboutUserId: key.aboutUserId } : {}) });
-    const outcomes: Array<'sent' | 'skipped'> = [];
-    let permanent: PermanentDeliveryError | undefined;
-    for (const target of targets) {
-      try {
-        outcomes.push(await this.deliverer.deliver(target.deliveryId));
-      } catch (error) {
-        if (!(error instanceof PermanentDeliveryError)) throw error;
-        permanent = error;
-      }
-    }
-    if (outcomes.includes('sent')) return 'sent';
-    if (permanent) throw permanent;
-    return 'skipped';
+    return this.deliverer.deliverEach(targets.map((target) => target.deliveryId));
   }
 
   /** A notification Temporal gave up on, for workflows started before the ledger. */

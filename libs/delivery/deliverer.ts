@@ -67,6 +67,28 @@ export class Deliverer {
     return outcome.status === 'sent' ? 'sent' : 'skipped';
   }
 
+  /**
+   * Several deliveries one after the other, as one outcome: sent if any was, skipped if none applied. A
+   * transient failure stops here for the caller's retry (what went out is not sent again); a permanent one
+   * is thrown only if nothing was sent. For the one-activity-per-channel sends of workflows started before
+   * the ledger.
+   */
+  async deliverEach(deliveryIds: readonly string[]): Promise<'sent' | 'skipped'> {
+    const outcomes: Array<'sent' | 'skipped'> = [];
+    let refused: PermanentDeliveryError | undefined;
+    for (const deliveryId of deliveryIds) {
+      try {
+        outcomes.push(await this.deliver(deliveryId));
+      } catch (error) {
+        if (!(error instanceof PermanentDeliveryError)) throw error;
+        refused = error;
+      }
+    }
+    if (outcomes.includes('sent')) return 'sent';
+    if (refused) throw refused;
+    return 'skipped';
+  }
+
   private async send(delivery: Delivery, signal?: AbortSignal): Promise<SettledOutcome> {
     const content = this.contents.get(delivery.subjectType);
     if (!content) throw new Error(`nothing renders deliveries of ${delivery.subjectType}`);

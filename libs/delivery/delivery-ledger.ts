@@ -24,6 +24,11 @@ export interface DeliveryPlan {
   channels: readonly ProviderChannel[];
   /** For read receipts: the reader. Otherwise each recipient is the subject of their own notification. */
   aboutUserId?: string;
+  /**
+   * `record`: a channel the sender chose that the recipient cannot be reached on is written as skipped,
+   * with the reason. `ignore`: the channels are whatever each recipient can receive; the rest are not sends.
+   */
+  unreachable: 'record' | 'ignore';
 }
 
 /** The result of claiming a delivery before its send. */
@@ -57,7 +62,7 @@ export class DeliveryLedger {
 
   /**
    * Writes the rows for these sends (one per push subscription) and returns those still to send. A
-   * channel the recipient cannot be reached on is recorded as skipped, with the reason, and not returned.
+   * channel the recipient cannot be reached on is not returned (and recorded as skipped if the plan says so).
    */
   async plan(plan: DeliveryPlan): Promise<DeliveryTarget[]> {
     const { subject } = plan;
@@ -70,8 +75,9 @@ export class DeliveryLedger {
           recipient_id: recipientId, channel, kind: plan.kind, about_user_id: plan.aboutUserId ?? recipientId, due_at: subject.dueAt,
         };
         const channelReach = reach.get(recipientId)!.get(channel)!;
-        if ('skip' in channelReach) rows.push({ ...base, target: '', status: 'skipped', last_error: channelReach.skip });
-        else for (const target of channelReach.targets) rows.push({ ...base, id: crypto.randomUUID(), target, status: 'pending', last_error: null });
+        if ('skip' in channelReach) {
+          if (plan.unreachable === 'record') rows.push({ ...base, target: '', status: 'skipped', last_error: channelReach.skip });
+        } else for (const target of channelReach.targets) rows.push({ ...base, id: crypto.randomUUID(), target, status: 'pending', last_error: null });
       }
     }
     const columns = ['id', 'organization_id', 'subject_type', 'subject_id', 'recipient_id', 'channel', 'kind', 'about_user_id', 'due_at', 'target', 'status', 'last_error'];

@@ -3,7 +3,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { DeliveryTarget } from '../../workflows/delivery-policy.js';
 import type { ChannelOutcome, ClaimResult, DismissResult } from '../../workflows/scheduled-message.contract.js';
 import { AuditService } from '../audit/audit.service.js';
-import { isProviderChannel, PermanentDeliveryError, type ProviderChannel } from '../channels/channel.js';
+import { isProviderChannel, type ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { Deliverer, type DeliveryContent, type RenderedDelivery } from '../delivery/deliverer.js';
@@ -66,6 +66,8 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
       kind: 'message',
       recipientIds: [message.recipient.id],
       channels: channels ?? message.channels.filter(isProviderChannel),
+      // The sender chose these channels: one the recipient cannot be reached on is worth telling them.
+      unreachable: 'record',
     });
   }
 
@@ -75,19 +77,7 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
    */
   async deliverChannel(messageId: string, channel: ProviderChannel): Promise<ChannelOutcome> {
     const targets = await this.plan(messageId, [channel]);
-    const outcomes: ChannelOutcome[] = [];
-    let permanent: PermanentDeliveryError | undefined;
-    for (const target of targets) {
-      try {
-        outcomes.push(await this.deliverer.deliver(target.deliveryId));
-      } catch (error) {
-        if (!(error instanceof PermanentDeliveryError)) throw error;
-        permanent = error;
-      }
-    }
-    if (outcomes.includes('sent')) return 'sent';
-    if (permanent) throw permanent;
-    return 'skipped';
+    return this.deliverer.deliverEach(targets.map((target) => target.deliveryId));
   }
 
   /** A channel Temporal gave up on (a day of transient failures), for workflows started before the ledger. */

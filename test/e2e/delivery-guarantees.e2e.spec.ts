@@ -1,13 +1,8 @@
 import { Api, createOrganization, eventually, sleep, TestOrganization } from '../support/api.js';
 import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
-import { createPushSubscription, generateVapidKeys, PUSH_FAKE_CA_CERT, PushServiceFake } from '../fakes/push-service-fake.js';
-import { SendgridFake } from '../fakes/sendgrid-fake.js';
-import { TwilioFake } from '../fakes/twilio-fake.js';
-
-const SENDGRID_KEY = 'SG.test-key';
-const TWILIO_SID = 'AC00000000000000000000000000000000';
-const TWILIO_TOKEN = 'twilio-test-auth-token';
+import { createPushSubscription } from '../fakes/push-service-fake.js';
+import { ProviderFakes } from '../support/provider-fakes.js';
 
 interface DeliveryView {
   channel: string;
@@ -25,48 +20,24 @@ interface DeliveryView {
  * send is repeated once, marked as such; each push subscription succeeds or fails on its own.
  */
 describe('delivery guarantees (end to end)', () => {
-  const sendgrid = new SendgridFake(SENDGRID_KEY);
-  const twilio = new TwilioFake(TWILIO_SID, TWILIO_TOKEN);
-  const pushService = new PushServiceFake();
+  const fakes = new ProviderFakes();
+  const { sendgrid, twilio, pushService } = fakes;
   let platform: Platform;
   let org: TestOrganization;
   let member: { id: string; api: Api };
 
   beforeAll(async () => {
-    const vapid = generateVapidKeys();
-    const [sendgridUrl, twilioUrl] = await Promise.all([sendgrid.start(), twilio.start(), pushService.start()]);
-    platform = await new Platform({
-      env: {
-        EMAIL_PROVIDER: 'sendgrid',
-        SENDGRID_API_KEY: SENDGRID_KEY,
-        SENDGRID_API_BASE_URL: sendgridUrl,
-        EMAIL_FROM: 'Tidings <no-reply@tidings.test>',
-        SMS_PROVIDER: 'twilio',
-        TWILIO_ACCOUNT_SID: TWILIO_SID,
-        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-        TWILIO_FROM_NUMBER: '+15550000000',
-        TWILIO_API_BASE_URL: twilioUrl,
-        PUSH_PROVIDER: 'webpush',
-        VAPID_PUBLIC_KEY: vapid.publicKey,
-        VAPID_PRIVATE_KEY: vapid.privateKey,
-        VAPID_SUBJECT: 'mailto:ops@tidings.test',
-        NODE_EXTRA_CA_CERTS: PUSH_FAKE_CA_CERT,
-      },
-    }).start();
+    platform = await new Platform({ env: await fakes.start() }).start();
     org = await createOrganization(platform.baseUrl);
     member = await org.addUser('member', { phone: '+15551230001' });
   }, 120_000);
 
   afterAll(async () => {
     await platform?.stop();
-    await Promise.all([sendgrid.stop(), twilio.stop(), pushService.stop()]);
+    await fakes.stop();
   });
 
-  beforeEach(() => {
-    sendgrid.reset();
-    twilio.reset();
-    pushService.reset();
-  });
+  beforeEach(() => fakes.reset());
 
   const sendNow = async (channels: string[], recipientId = member.id) => {
     const response = await org.admin.post('/v1/messages', { recipientId, title: 'Claim update', body: 'Your claim was approved.', channels });

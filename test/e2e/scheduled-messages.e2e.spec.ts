@@ -1,22 +1,16 @@
 import { Api, createOrganization, eventually, secondsFromNow, sleep, TestOrganization } from '../support/api.js';
 import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
-import { createPushSubscription, generateVapidKeys, PUSH_FAKE_CA_CERT, PushServiceFake } from '../fakes/push-service-fake.js';
-import { SendgridFake } from '../fakes/sendgrid-fake.js';
-import { TwilioFake } from '../fakes/twilio-fake.js';
-
-const SENDGRID_KEY = 'SG.test-key';
-const TWILIO_SID = 'AC00000000000000000000000000000000';
-const TWILIO_TOKEN = 'twilio-test-auth-token';
+import { createPushSubscription } from '../fakes/push-service-fake.js';
+import { ProviderFakes } from '../support/provider-fakes.js';
 
 /**
  * Scheduled messages end to end: the API and worker as processes on a real PostgreSQL and a real
  * Temporal dev server; SendGrid, Twilio and a push service as loopback fakes reached by the official SDKs.
  */
 describe('scheduled messages (end to end)', () => {
-  const sendgrid = new SendgridFake(SENDGRID_KEY);
-  const twilio = new TwilioFake(TWILIO_SID, TWILIO_TOKEN);
-  const pushService = new PushServiceFake();
+  const fakes = new ProviderFakes();
+  const { sendgrid, twilio, pushService } = fakes;
   let platform: Platform;
   let org: TestOrganization;
   let staff: Api;
@@ -24,26 +18,7 @@ describe('scheduled messages (end to end)', () => {
   let push: ReturnType<typeof createPushSubscription>;
 
   beforeAll(async () => {
-    const vapid = generateVapidKeys();
-    const [sendgridUrl, twilioUrl] = await Promise.all([sendgrid.start(), twilio.start(), pushService.start()]);
-    platform = await new Platform({
-      env: {
-        EMAIL_PROVIDER: 'sendgrid',
-        SENDGRID_API_KEY: SENDGRID_KEY,
-        SENDGRID_API_BASE_URL: sendgridUrl,
-        EMAIL_FROM: 'Tidings <no-reply@tidings.test>',
-        SMS_PROVIDER: 'twilio',
-        TWILIO_ACCOUNT_SID: TWILIO_SID,
-        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-        TWILIO_FROM_NUMBER: '+15550000000',
-        TWILIO_API_BASE_URL: twilioUrl,
-        PUSH_PROVIDER: 'webpush',
-        VAPID_PUBLIC_KEY: vapid.publicKey,
-        VAPID_PRIVATE_KEY: vapid.privateKey,
-        VAPID_SUBJECT: 'mailto:ops@tidings.test',
-        NODE_EXTRA_CA_CERTS: PUSH_FAKE_CA_CERT,
-      },
-    }).start();
+    platform = await new Platform({ env: await fakes.start() }).start();
     org = await createOrganization(platform.baseUrl);
     staff = (await org.addUser('staff')).api;
     member = await org.addUser('member', { phone: '+15551230001' });
@@ -53,14 +28,10 @@ describe('scheduled messages (end to end)', () => {
 
   afterAll(async () => {
     await platform?.stop();
-    await Promise.all([sendgrid.stop(), twilio.stop(), pushService.stop()]);
+    await fakes.stop();
   });
 
-  beforeEach(() => {
-    sendgrid.reset();
-    twilio.reset();
-    pushService.reset();
-  });
+  beforeEach(() => fakes.reset());
 
   const schedule = (body: Record<string, unknown>, as: Api = staff, headers?: Record<string, string>) =>
     as.post('/v1/messages', { recipientId: member.id, title: 'Your claim was approved', body: 'We approved claim 4411 for $1,250.', channels: ['message_center'], ...body }, headers);
