@@ -90,7 +90,8 @@ async function main() {
         `message-center lag, ${messageCenter.messages} messages due in the same second, as ${messageCenter.members} polling clients see it ` +
           `(one look at an inbox took p50 ${Math.round(messageCenter.polls.p50Ms)} ms, p99 ${Math.round(messageCenter.polls.p99Ms)} ms): ${lagFigures(messageCenter)} ` +
           `${verdict(`p99 ≤ ${TARGETS.messageCenterP99Ms} ms`, messageCenter.p99Ms <= TARGETS.messageCenterP99Ms)}` +
-          (messageCenter.seenEarly ? `; ${messageCenter.seenEarly} shown BEFORE deliverAt` : ''),
+          (messageCenter.seenEarly ? `; ${messageCenter.seenEarly} shown BEFORE deliverAt` : '') +
+          (messageCenter.polls.failed ? `; ${messageCenter.polls.failed} looks failed (${messageCenter.polls.firstFailure})` : ''),
       );
     }
     const emailLag = platform && chosen.has('email-lag') ? await benchEmailLag(platform, sendgrid, LAG_MESSAGES) : undefined;

@@ -59,8 +59,8 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
   else
     mkdir -p "$TEMPORAL_DATA"
     # SQLite in WAL mode with synchronous=normal (as TemporalDevServer in test/support/platform.ts): about
-    # twice the rate of SQLite's defaults; an OS crash or power cut may lose the last transactions but never
-    # corrupts dev.db, which synchronous=off (a third faster again) could, taking every scheduled workflow with it.
+    # twice the rate of SQLite's defaults. An OS crash or power cut may lose the last transactions but leaves
+    # dev.db sound; synchronous=off (a quarter faster on average here) could corrupt it, and every workflow in it.
     say "starting Temporal dev server on $address (log: .data/temporal/server.log) …"
     spawn temporal "$TEMPORAL_CLI" server start-dev \
       --ip "$TEMPORAL_DEV_IP" --port "$TEMPORAL_DEV_PORT" --ui-port "$TEMPORAL_UI_PORT" \

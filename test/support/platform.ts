@@ -13,10 +13,11 @@ export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789';
 
 /**
  * How the file-backed dev server keeps its SQLite database, here and in scripts/start.sh (keep them alike).
- * WAL lets readers work beside the one writer and syncs the log at checkpoints rather than at every commit.
- * synchronous=off would never sync at all: about a third faster again (bare case, BENCH_TEMPORAL_DB=file),
- * but an OS crash, a power cut or a killed VM (WSL, Docker Desktop) can then leave a corrupt file, and every
- * workflow in it — every scheduled message of the developer's database — lost. normal can lose only the last
+ * WAL lets readers work beside the one writer, and with synchronous=normal syncs at checkpoints rather than
+ * at every commit: about twice the rate of SQLite's defaults (bare case with BENCH_TEMPORAL_DB=file). synchronous=off
+ * would never sync at all: a quarter faster on average in our runs (within the noise in some), but an OS
+ * crash, a power cut or a killed VM (WSL, Docker Desktop) can then leave a corrupt file, and every workflow in
+ * it — every message still scheduled in the developer's database — lost. normal can lose only the last
  * transactions and keeps the file sound; a local server needs tens of workflows a second, not hundreds.
  */
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
@@ -24,7 +25,7 @@ export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=norma
 /**
  * A Temporal dev server of its own, on free ports. `persistent` keeps its state in a temporary file so it
  * survives a restart (with `sqlitePragmas`, by default DEV_SERVER_SQLITE_PRAGMAS); otherwise it keeps it
- * in memory, which is faster still.
+ * in memory, which is faster.
  */
 export class TemporalDevServer {
   readonly stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-temporal-'));
