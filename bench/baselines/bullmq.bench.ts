@@ -160,13 +160,15 @@ async function seed(pool: Pool, count: number, deliverAt: Date): Promise<string[
 /** Why Redis cannot be used, or undefined when it answers. */
 async function redisUnreachable(): Promise<string | undefined> {
   const probe = new IORedis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => undefined);
+  // The socket's own error (ECONNREFUSED …) says more than the "Connection is closed." connect() rejects with.
+  let socketError: Error | undefined;
+  probe.on('error', (error: Error) => (socketError ??= error));
   try {
     await probe.connect();
     await probe.ping();
     return undefined;
   } catch (error) {
-    return (error as Error).message;
+    return (socketError ?? (error as Error)).message;
   } finally {
     probe.disconnect();
   }
