@@ -1,11 +1,12 @@
 import { Client as PgClient } from 'pg';
 import { Api, createOrganization } from '../test/support/api.js';
 import type { Platform } from '../test/support/platform.js';
+import { inParallel, summarize, type Timings } from './support.js';
 
 /**
- * 4. Conversations at size: an organisation with CONVERSATIONS conversations and MESSAGES messages, seeded
+ * Conversations at size: an organisation with CONVERSATIONS conversations and MESSAGES messages, seeded
  * straight into PostgreSQL as the service would have written them; then, over HTTP, the time to list a
- * user's inbox and to open a conversation (p50, p99, max), and replies posted per second.
+ * user's inbox and to open a conversation (p50, p99, max), and replies accepted (POST answered 201) per second.
  */
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_CONVERSATION_MESSAGES ?? 200_000);
@@ -15,8 +16,6 @@ const REQUESTS = Number(process.env.BENCH_CONVERSATION_REQUESTS ?? 200);
 const POSTS = Number(process.env.BENCH_CONVERSATION_POSTS ?? 500);
 const POST_CONCURRENCY = Number(process.env.BENCH_CONVERSATION_POST_CONCURRENCY ?? 16);
 const PAGE = 25;
-
-export interface Timings { requests: number; p50Ms: number; p99Ms: number; maxMs: number }
 
 export interface ConversationsResult {
   conversations: number;
@@ -110,10 +109,10 @@ export async function benchConversations(platform: Platform): Promise<Conversati
 export function describeConversations(r: ConversationsResult): string {
   const t = (x: Timings) => `p50 ${x.p50Ms} ms p99 ${x.p99Ms} ms`;
   return (
-    `4. conversations (${r.conversations} conversations, ${r.messages} messages; seeded in ${r.seedSeconds.toFixed(1)} s): ` +
+    `conversations (${r.conversations} conversations, ${r.messages} messages; seeded in ${r.seedSeconds.toFixed(1)} s): ` +
     `inbox ${t(r.inbox.staffFirstPage)} (staff in ${r.busyStaff.conversations}; deeper pages ${r.inbox.staffDeeperPages ? t(r.inbox.staffDeeperPages) : 'none'}; member in ${r.member.conversations}: ${t(r.inbox.memberFirstPage)}); ` +
     `open ${t(r.open.staff)} (member ${t(r.open.member)}); ` +
-    `posted ${r.post.perSecond.toFixed(1)} messages/s (p50 ${r.post.p50Ms} ms, p99 ${r.post.p99Ms} ms)`
+    `replies accepted at ${r.post.perSecond.toFixed(1)}/s (p50 ${r.post.p50Ms} ms, p99 ${r.post.p99Ms} ms)`
   );
 }
 
@@ -265,25 +264,10 @@ async function timeSequential(count: number, task: (i: number) => Promise<unknow
   return summarize(durations);
 }
 
-function summarize(durations: number[]): Timings {
-  const sorted = [...durations].sort((a, b) => a - b);
-  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
-  return { requests: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(sorted[sorted.length - 1] * 10) / 10 };
-}
-
 async function ok<T extends { status: number; body: any }>(request: Promise<T>, status: number): Promise<T> {
   const response = await request;
   if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
   return response;
-}
-
-async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
 }
 
 function shuffled<T>(items: T[]): T[] {

@@ -3,56 +3,136 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Api, createOrganization } from '../test/support/api.js';
-import { benchConversations, describeConversations } from './conversations.bench.js';
+import { SendgridFake } from '../test/fakes/sendgrid-fake.js';
+import { createOrganization } from '../test/support/api.js';
 import { REPO_ROOT } from '../test/support/paths.js';
-import { Platform, TemporalDevServer } from '../test/support/platform.js';
+import { DEV_SERVER_SQLITE_PRAGMAS, Platform, TemporalDevServer } from '../test/support/platform.js';
+import { type BaselineResult, benchBullmqBaseline } from './baselines/bullmq.bench.js';
+import { benchConversations, describeConversations } from './conversations.bench.js';
+import { benchEmailLag, benchMessageCenterLag, schedule } from './lag.bench.js';
+import { inParallel, type Lags, print } from './support.js';
 
 /**
- * npm run bench — four figures for this machine:
- *  1. the bare Temporal server: workflows with one no-op activity started and completed per second;
- *  2. Tidings: messages accepted by POST /v1/messages, and delivered to the message center, per second;
- *  3. the lag between deliverAt and the message-center delivery for messages all due in the same second;
- *  4. conversations at size: inbox listing and opening latency, and replies posted per second (conversations.bench.ts).
- * Arguments name the cases to run (bare, throughput, lag, conversations), e.g. `node dist/bench/run.js conversations`;
- * none runs them all.
+ * npm run bench — the figures of the delivery issue for this machine, with its targets beside them:
+ *  bare           the bare Temporal dev server: workflows with one no-op activity started and completed per second
+ *                 (in memory like the platform's, or BENCH_TEMPORAL_DB=file with BENCH_SQLITE_PRAGMAS='a=b,c=d'
+ *                 to compare the file-backed server's SQLite settings);
+ *  baseline       the message-center lag of a BullMQ delayed job per message doing the claim's database work;
+ *  throughput     scheduled messages accepted by POST /v1/messages per second, and delivered to the message center;
+ *  lag            the message-center lag for BENCH_LAG_MESSAGES messages due in the same second, as clients polling
+ *                 GET /v1/me/messages see it;
+ *  email-lag      the same burst with email too: when the SendGrid fake receives each mail (needs bare, for its target);
+ *  conversations  at size: inbox listing and opening latency, and replies accepted per second (conversations.bench.ts).
+ * Arguments name the cases to run, e.g. `node dist/bench/run.js lag email-lag`; none runs them all.
  */
 const BARE_WORKFLOWS = Number(process.env.BENCH_BARE_WORKFLOWS ?? 1000);
 const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CASES = ['bare', 'throughput', 'lag', 'conversations'] as const;
+const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations'] as const;
+const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations'];
+const SENDGRID_KEY = 'SG.bench-key';
+
+/** The delivery issue's targets. */
+const TARGETS = {
+  messageCenterP99Ms: 50,
+  /** Email p99 ≤ the burst at the bare server's rate plus this. */
+  emailSlackMs: 2000,
+  scheduledAcceptedPerSecond: 200,
+  conversationMessagesAcceptedPerSecond: 100,
+};
 
 async function main() {
   const unknown = process.argv.slice(2).filter((name) => !(CASES as readonly string[]).includes(name));
   if (unknown.length) throw new Error(`unknown bench case ${unknown.join(', ')}; choose from ${CASES.join(', ')}`);
-  const chosen = new Set(process.argv.length > 2 ? process.argv.slice(2) : CASES);
+  const chosen = new Set<string>(process.argv.length > 2 ? process.argv.slice(2) : CASES);
+  if (chosen.has('email-lag') && !chosen.has('bare')) {
+    print('email-lag: its target comes from the bare Temporal rate of the same run, so bare runs too');
+    chosen.add('bare');
+  }
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const bare = chosen.has('bare') ? await benchBareTemporal() : undefined;
-  if (bare) print(`1. bare Temporal: ${bare.workflows} workflows with one no-op activity in ${bare.seconds.toFixed(2)} s = ${bare.perSecond.toFixed(1)} workflows/s`);
+  const started = new Date();
 
-  const platform = ['throughput', 'lag', 'conversations'].some((name) => chosen.has(name)) ? await new Platform().start() : undefined;
+  // Without the platform first, so nothing else competes for the two cores.
+  const bare = chosen.has('bare') ? await benchBareTemporal() : undefined;
+  if (bare) {
+    print(
+      `bare Temporal (${bare.store}${bare.sqlitePragmas ? `, ${bare.sqlitePragmas.join(' ') || 'no pragmas'}` : ''}): ` +
+        `${bare.workflows} workflows with one no-op activity in ${bare.seconds.toFixed(2)} s = ${bare.perSecond.toFixed(1)} workflows/s`,
+    );
+  }
+  const baseline = chosen.has('baseline') ? await benchBullmqBaseline(LAG_MESSAGES) : undefined;
+  if (baseline?.skipped !== undefined) print(`baseline skipped: ${baseline.skipped}`);
+  else if (baseline) print(`BullMQ baseline, ${baseline.messages} delayed jobs due in the same second (worker concurrency ${baseline.workerConcurrency}): ${lagFigures(baseline)}`);
+
+  const sendgrid = new SendgridFake(SENDGRID_KEY);
+  let platform: Platform | undefined;
   try {
+    if (PLATFORM_CASES.some((name) => chosen.has(name))) {
+      const sendgridUrl = await sendgrid.start();
+      // Email always goes to the fake, so every case runs the platform configured alike.
+      platform = await new Platform({
+        env: { EMAIL_PROVIDER: 'sendgrid', SENDGRID_API_KEY: SENDGRID_KEY, SENDGRID_API_BASE_URL: sendgridUrl, EMAIL_FROM: 'Tidings <no-reply@tidings.test>' },
+      }).start();
+    }
     const throughput = platform && chosen.has('throughput') ? await benchThroughput(platform) : undefined;
     if (throughput) {
       print(
-        `2. Tidings: ${throughput.messages} messages accepted at ${throughput.acceptedPerSecond.toFixed(1)}/s, ` +
+        `scheduled messages: ${throughput.messages} accepted at ${throughput.acceptedPerSecond.toFixed(1)}/s ` +
+          `${verdict(`≥ ${TARGETS.scheduledAcceptedPerSecond}/s`, throughput.acceptedPerSecond >= TARGETS.scheduledAcceptedPerSecond)}, ` +
           `delivered to the message center at ${throughput.deliveredPerSecond.toFixed(1)}/s` +
           (bare ? ` (${((throughput.deliveredPerSecond / bare.perSecond) * 100).toFixed(0)}% of bare Temporal)` : ''),
       );
     }
-    const lag = platform && chosen.has('lag') ? await benchLag(platform) : undefined;
-    if (lag) print(`3. lag for ${lag.messages} messages due in the same second: p50 ${lag.p50Ms} ms, p99 ${lag.p99Ms} ms, max ${lag.maxMs} ms`);
+    const messageCenter = platform && chosen.has('lag') ? await benchMessageCenterLag(platform, LAG_MESSAGES) : undefined;
+    if (messageCenter) {
+      print(
+        `message-center lag, ${messageCenter.messages} messages due in the same second, as ${messageCenter.members} polling clients see it ` +
+          `(one look at an inbox took p50 ${Math.round(messageCenter.polls.p50Ms)} ms, p99 ${Math.round(messageCenter.polls.p99Ms)} ms): ${lagFigures(messageCenter)} ` +
+          `${verdict(`p99 ≤ ${TARGETS.messageCenterP99Ms} ms`, messageCenter.p99Ms <= TARGETS.messageCenterP99Ms)}` +
+          (messageCenter.seenEarly ? `; ${messageCenter.seenEarly} shown BEFORE deliverAt` : '') +
+          (messageCenter.polls.failed ? `; ${messageCenter.polls.failed} looks failed (${messageCenter.polls.firstFailure})` : ''),
+      );
+    }
+    const emailLag = platform && chosen.has('email-lag') ? await benchEmailLag(platform, sendgrid, LAG_MESSAGES) : undefined;
+    const emailTargetMs = bare && emailLag ? (emailLag.messages / bare.perSecond) * 1000 + TARGETS.emailSlackMs : undefined;
+    if (emailLag) {
+      print(
+        `email lag, ${emailLag.messages} messages (message center + email) due in the same second, at the SendGrid fake: ${lagFigures(emailLag)} ` +
+          (emailTargetMs !== undefined && bare
+            ? `${verdict(`p99 ≤ ${emailLag.messages}/${bare.perSecond.toFixed(1)} per s + 2 s = ${(emailTargetMs / 1000).toFixed(1)} s`, emailLag.p99Ms <= emailTargetMs)} ` +
+              `(bare Temporal ${bare.perSecond.toFixed(1)} workflows/s in this run)`
+            : '') +
+          (emailLag.refused ? `; the fake refused ${emailLag.refused} requests` : ''),
+      );
+    }
     const conversations = platform && chosen.has('conversations') ? await benchConversations(platform) : undefined;
-    if (conversations) print(describeConversations(conversations));
+    if (conversations) {
+      print(describeConversations(conversations));
+      print(
+        `conversation messages: ${conversations.post.posted} accepted at ${conversations.post.perSecond.toFixed(1)}/s ` +
+          verdict(`≥ ${TARGETS.conversationMessagesAcceptedPerSecond}/s`, conversations.post.perSecond >= TARGETS.conversationMessagesAcceptedPerSecond),
+      );
+    }
 
     const result = {
-      at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      at: started.toISOString(),
+      machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg() },
       cases: [...chosen],
+      targets: { ...TARGETS, emailP99Ms: emailTargetMs },
       bareTemporal: bare,
+      acceptance: {
+        scheduledPerSecond: throughput?.acceptedPerSecond,
+        scheduledMet: throughput && throughput.acceptedPerSecond >= TARGETS.scheduledAcceptedPerSecond,
+        conversationMessagesPerSecond: conversations?.post.perSecond,
+        conversationMessagesMet: conversations && conversations.post.perSecond >= TARGETS.conversationMessagesAcceptedPerSecond,
+      },
       throughput: throughput && { ...throughput, ratioToBareTemporal: bare ? throughput.deliveredPerSecond / bare.perSecond : undefined },
-      lag,
+      lag: {
+        messageCenter: messageCenter && { ...messageCenter, met: messageCenter.p99Ms <= TARGETS.messageCenterP99Ms },
+        email: emailLag && { ...emailLag, targetP99Ms: emailTargetMs, met: emailTargetMs !== undefined ? emailLag.p99Ms <= emailTargetMs : undefined },
+        bullmqBaseline: baseline as BaselineResult | undefined,
+      },
       conversations,
     };
     const dir = path.join(REPO_ROOT, 'bench/results');
@@ -62,11 +142,26 @@ async function main() {
     print(`written ${path.relative(REPO_ROOT, file)}`);
   } finally {
     await platform?.stop();
+    await sendgrid.stop();
   }
 }
 
+/**
+ * BENCH_TEMPORAL_DB=file runs the bare case on a file-backed server with BENCH_SQLITE_PRAGMAS (comma-separated;
+ * empty for none; unset for the dev server's own, DEV_SERVER_SQLITE_PRAGMAS); the platform's server is always in memory.
+ */
+function bareServer(): { server: TemporalDevServer; store: 'memory' | 'file'; sqlitePragmas?: string[] } {
+  const store = process.env.BENCH_TEMPORAL_DB ?? 'memory';
+  if (store === 'memory') return { server: new TemporalDevServer(), store };
+  if (store !== 'file') throw new Error(`BENCH_TEMPORAL_DB is memory or file, not ${store}`);
+  const given = process.env.BENCH_SQLITE_PRAGMAS;
+  const sqlitePragmas = given === undefined ? DEV_SERVER_SQLITE_PRAGMAS : given.split(',').map((p) => p.trim()).filter(Boolean);
+  return { server: new TemporalDevServer({ persistent: true, sqlitePragmas }), store, sqlitePragmas };
+}
+
 async function benchBareTemporal() {
-  const server = await new TemporalDevServer().start();
+  const { server, store, sqlitePragmas } = bareServer();
+  await server.start();
   const connection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   try {
@@ -84,7 +179,7 @@ async function benchBareTemporal() {
         client.workflow.execute('oneNoopActivity', { taskQueue: 'bench-bare', workflowId: `bare-${i}` }),
       );
       const seconds = (performance.now() - started) / 1000;
-      return { workflows: BARE_WORKFLOWS, seconds, perSecond: BARE_WORKFLOWS / seconds };
+      return { store, sqlitePragmas, workflows: BARE_WORKFLOWS, seconds, perSecond: BARE_WORKFLOWS / seconds };
     });
   } finally {
     await client.connection.close();
@@ -97,41 +192,18 @@ async function benchThroughput(platform: Platform) {
   const org = await createOrganization(platform.baseUrl);
   const members = await Promise.all(Array.from({ length: 10 }, () => org.addUser('member')));
   const started = performance.now();
-  await inParallel(THROUGHPUT_MESSAGES, CONCURRENCY, async (i) => send(org.admin, members[i % members.length].id));
+  await inParallel(THROUGHPUT_MESSAGES, CONCURRENCY, async (i) => schedule(org.admin, members[i % members.length].id, ['message_center']));
   const acceptedSeconds = (performance.now() - started) / 1000;
   await waitUntilDelivered(platform, org.id, THROUGHPUT_MESSAGES);
   const deliveredSeconds = (performance.now() - started) / 1000;
   return {
     messages: THROUGHPUT_MESSAGES,
+    concurrency: CONCURRENCY,
     acceptedSeconds,
     acceptedPerSecond: THROUGHPUT_MESSAGES / acceptedSeconds,
     deliveredSeconds,
     deliveredPerSecond: THROUGHPUT_MESSAGES / deliveredSeconds,
   };
-}
-
-async function benchLag(platform: Platform) {
-  const org = await createOrganization(platform.baseUrl);
-  const members = await Promise.all(Array.from({ length: 10 }, () => org.addUser('member')));
-  // Far enough ahead that every message is accepted and its workflow asleep before the second comes.
-  const deliverAt = new Date(Math.ceil((Date.now() + 15_000 + LAG_MESSAGES * 15) / 1000) * 1000).toISOString();
-  await inParallel(LAG_MESSAGES, CONCURRENCY, (i) => send(org.admin, members[i % members.length].id, deliverAt));
-  if (Date.now() > Date.parse(deliverAt)) throw new Error('scheduling took longer than the lead time; raise it');
-  await waitUntilDelivered(platform, org.id, LAG_MESSAGES);
-  const rows = await platform.query<{ lag_ms: number }>(
-    `select extract(epoch from (d.sent_at - m.deliver_at)) * 1000 as lag_ms
-       from message m join message_delivery d on d.message_id = m.id and d.channel = 'message_center'
-      where m.organization_id = $1 order by lag_ms`,
-    [org.id],
-  );
-  const lags = rows.map((r) => Number(r.lag_ms));
-  const at = (q: number) => Math.round(lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]);
-  return { messages: lags.length, deliverAt, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(lags[lags.length - 1]) };
-}
-
-async function send(admin: Api, recipientId: string, deliverAt?: string) {
-  const response = await admin.post('/v1/messages', { recipientId, title: 'Benchmark', body: 'Benchmark message', channels: ['message_center'], ...(deliverAt ? { deliverAt } : {}) });
-  if (response.status !== 202) throw new Error(`POST /v1/messages answered ${response.status}: ${JSON.stringify(response.body)}`);
 }
 
 async function waitUntilDelivered(platform: Platform, organizationId: string, expected: number) {
@@ -148,17 +220,12 @@ async function waitUntilDelivered(platform: Platform, organizationId: string, ex
   }
 }
 
-async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
+function lagFigures(lags: Lags): string {
+  return `p50 ${Math.round(lags.p50Ms)} ms, p99 ${Math.round(lags.p99Ms)} ms, max ${Math.round(lags.maxMs)} ms`;
 }
 
-function print(line: string) {
-  process.stdout.write(`${line}\n`);
+function verdict(target: string, met: boolean): string {
+  return `[target ${target}: ${met ? 'met' : 'MISSED'}]`;
 }
 
 main().catch((error) => {

@@ -30,6 +30,8 @@ export interface ReceivedSendgridMail {
   providerMessageId: string | undefined;
   /** The status the fake answered with. */
   status: number;
+  /** When the request (its whole body) arrived: the moment the mail left the platform. */
+  receivedAt: Date;
 }
 
 /**
@@ -57,6 +59,7 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
   protected readonly acceptedStatus = 202;
 
   protected handle(req: IncomingMessage, body: Buffer): FakeReply {
+    const receivedAt = new Date();
     if (req.method !== 'POST' || req.url !== '/v3/mail/send') {
       return sendgridError(404, 'The requested resource was not found');
     }
@@ -94,6 +97,7 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
       customArgs: json.custom_args,
       providerMessageId: reply.headers?.['x-message-id'],
       status: reply.status,
+      receivedAt,
     });
     return reply;
   }
