@@ -24,18 +24,14 @@ const MEMBERS = 10;
 const LEAD_MS = 5000;
 const GIVE_UP_AFTER_MS = 10 * 60_000;
 
-/** The claim of libs/messages/message-delivery.service.ts, without its 50 ms of tolerance for timers that fire early. */
+/**
+ * What a job-per-message design must do at the due time before the message shows: the claim of
+ * libs/messages/message-delivery.service.ts (without its 50 ms of tolerance for timers that fire early).
+ */
 const CLAIM = `
-  with claimed as (
-    update message set status = 'delivered', delivered_at = now()
-     where id = $1 and status = 'scheduled' and deliver_at <= now()
-     returning id
-  ), in_message_center as (
-    update message_delivery set status = 'sent', sent_at = now(), attempts = attempts + 1
-      from claimed where message_delivery.message_id = claimed.id
-       and message_delivery.channel = 'message_center' and message_delivery.status = 'pending'
-  )
-  select id from claimed`;
+  update message set status = 'delivered', delivered_at = now()
+   where id = $1 and status = 'scheduled' and deliver_at <= now()
+  returning id`;
 
 export type BaselineResult =
   | (Lags & { deliverAt: string; queue: string; workerConcurrency: number; retried: number; skipped?: undefined })
@@ -142,10 +138,6 @@ async function seed(pool: Pool, count: number, deliverAt: Date): Promise<string[
          from (select gen_random_uuid() as id, g from generate_series(0, $5::int - 1) g) m
        returning id`,
       [org.id, memberIds, adminId, deliverAt, count],
-    );
-    await client.query(
-      `insert into message_delivery (id, message_id, channel) select gen_random_uuid(), id, 'message_center' from message where organization_id = $1`,
-      [org.id],
     );
     await client.query('commit');
     return messages.map((m) => m.id);

@@ -179,7 +179,10 @@ describe('reconciler (end to end)', () => {
     expect(dropped).toEqual([expect.objectContaining({ kind: 'start', workflowType: 'conversationMessage' })]);
 
     await eventually(async () => {
-      const rows = await platform.query(`select user_id, channel, kind, status from conversation_notification where message_id = $1`, [messageId]);
+      const rows = await platform.query(
+        `select recipient_id as user_id, channel, kind, status from delivery where subject_type = 'conversation_message' and subject_id = $1`,
+        [messageId],
+      );
       expect(rows).toEqual([{ user_id: member.id, channel: 'email', kind: 'new_message', status: 'sent' }]);
     }, REPAIR_TIMEOUT_MS);
     expect(sendgrid.delivered.map((mail) => mail.to)).toEqual([[member.email]]);
