@@ -6,7 +6,9 @@ import { toActivityFailure } from './delivery-failure.js';
 export type ConversationUnitOfWork = <T>(work: (service: ConversationNotificationsService) => Promise<T>) => Promise<T>;
 
 /** Thin adapters from Temporal to the conversation notifications service. */
-export function createConversationNotificationActivities(inUnitOfWork: ConversationUnitOfWork): Omit<ConversationNotificationActivities, keyof DeliveryActivities> {
+export function createConversationNotificationActivities(
+  inUnitOfWork: ConversationUnitOfWork,
+): Omit<ConversationNotificationActivities, keyof DeliveryActivities> {
   return {
     // The relay starts a workflow only after its message is committed: no message, nobody to notify.
     planNotifications: (messageId) =>

@@ -25,7 +25,12 @@ export interface ConversationsResult {
   seedSeconds: number;
   busyStaff: { conversations: number; activeConversations: number };
   member: { conversations: number; activeConversations: number };
-  inbox: { staffFirstPage: Timings; staffDeeperPages: (Timings & { pages: number[] }) | null; memberFirstPage: Timings; memberDeeperPages: (Timings & { pages: number[] }) | null };
+  inbox: {
+    staffFirstPage: Timings;
+    staffDeeperPages: (Timings & { pages: number[] }) | null;
+    memberFirstPage: Timings;
+    memberDeeperPages: (Timings & { pages: number[] }) | null;
+  };
   open: { staff: Timings & { meanMessagesShown: number }; member: Timings & { meanMessagesShown: number } };
   post: Timings & { posted: number; concurrency: number; seconds: number; perSecond: number };
 }
@@ -42,7 +47,12 @@ export async function benchConversations(platform: Platform): Promise<Conversati
   let seedSeconds: number;
   try {
     const started = performance.now();
-    await seed(db, org.id, staff.map((s) => s.id), member.id);
+    await seed(
+      db,
+      org.id,
+      staff.map((s) => s.id),
+      member.id,
+    );
     seedSeconds = (performance.now() - started) / 1000;
   } finally {
     await db.end();

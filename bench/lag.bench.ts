@@ -135,7 +135,9 @@ export async function benchEmailLag(platform: Platform, sendgrid: SendgridFake, 
 async function scheduleBurst(platform: Platform, count: number, channels: string[]) {
   const org = await createOrganization(platform.baseUrl);
   const members = await Promise.all(Array.from({ length: MEMBERS }, () => org.addUser('member')));
-  const leadMs = process.env.BENCH_LAG_LEAD_MS ? Number(process.env.BENCH_LAG_LEAD_MS) : 15_000 + 1.5 * (await timeToSchedule(org.admin, members, channels, count));
+  const leadMs = process.env.BENCH_LAG_LEAD_MS
+    ? Number(process.env.BENCH_LAG_LEAD_MS)
+    : 15_000 + 1.5 * (await timeToSchedule(org.admin, members, channels, count));
   const deliverAt = dueSecondAfter(leadMs);
   const ids = new Array<string>(count);
   await inParallel(count, CONCURRENCY, async (i) => {
@@ -167,7 +169,13 @@ async function timeToSchedule(admin: Api, members: Array<{ id: string }>, channe
 }
 
 export async function schedule(admin: Api, recipientId: string, channels: string[], deliverAt?: string): Promise<string> {
-  const response = await admin.post('/v1/messages', { recipientId, title: 'Benchmark', body: 'Benchmark message', channels, ...(deliverAt ? { deliverAt } : {}) });
+  const response = await admin.post('/v1/messages', {
+    recipientId,
+    title: 'Benchmark',
+    body: 'Benchmark message',
+    channels,
+    ...(deliverAt ? { deliverAt } : {}),
+  });
   if (response.status !== 202) throw new Error(`POST /v1/messages answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body.id;
 }

@@ -63,7 +63,10 @@ async function main() {
   }
   const baseline = chosen.has('baseline') ? await benchBullmqBaseline(LAG_MESSAGES) : undefined;
   if (baseline?.skipped !== undefined) print(`baseline skipped: ${baseline.skipped}`);
-  else if (baseline) print(`BullMQ baseline, ${baseline.messages} delayed jobs due in the same second (worker concurrency ${baseline.workerConcurrency}): ${lagFigures(baseline)}`);
+  else if (baseline)
+    print(
+      `BullMQ baseline, ${baseline.messages} delayed jobs due in the same second (worker concurrency ${baseline.workerConcurrency}): ${lagFigures(baseline)}`,
+    );
 
   const sendgrid = new SendgridFake(SENDGRID_KEY);
   let platform: Platform | undefined;
@@ -155,7 +158,13 @@ function bareServer(): { server: TemporalDevServer; store: 'memory' | 'file'; sq
   if (store === 'memory') return { server: new TemporalDevServer(), store };
   if (store !== 'file') throw new Error(`BENCH_TEMPORAL_DB is memory or file, not ${store}`);
   const given = process.env.BENCH_SQLITE_PRAGMAS;
-  const sqlitePragmas = given === undefined ? DEV_SERVER_SQLITE_PRAGMAS : given.split(',').map((p) => p.trim()).filter(Boolean);
+  const sqlitePragmas =
+    given === undefined
+      ? DEV_SERVER_SQLITE_PRAGMAS
+      : given
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
   return { server: new TemporalDevServer({ persistent: true, sqlitePragmas }), store, sqlitePragmas };
 }
 
@@ -175,9 +184,7 @@ async function benchBareTemporal() {
       // Warm the bundle and the caches before timing.
       await client.workflow.execute('oneNoopActivity', { taskQueue: 'bench-bare', workflowId: 'warm-up' });
       const started = performance.now();
-      await inParallel(BARE_WORKFLOWS, CONCURRENCY, (i) =>
-        client.workflow.execute('oneNoopActivity', { taskQueue: 'bench-bare', workflowId: `bare-${i}` }),
-      );
+      await inParallel(BARE_WORKFLOWS, CONCURRENCY, (i) => client.workflow.execute('oneNoopActivity', { taskQueue: 'bench-bare', workflowId: `bare-${i}` }));
       const seconds = (performance.now() - started) / 1000;
       return { store, sqlitePragmas, workflows: BARE_WORKFLOWS, seconds, perSecond: BARE_WORKFLOWS / seconds };
     });
@@ -210,7 +217,9 @@ async function waitUntilDelivered(platform: Platform, organizationId: string, ex
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     // Recorded as delivered by their workflows (the message center itself shows them from deliverAt on).
-    const [{ n }] = await platform.query<{ n: number }>(`select count(*)::int as n from message where organization_id = $1 and status = 'delivered'`, [organizationId]);
+    const [{ n }] = await platform.query<{ n: number }>(`select count(*)::int as n from message where organization_id = $1 and status = 'delivered'`, [
+      organizationId,
+    ]);
     if (n >= expected) return;
     if (Date.now() > deadline) throw new Error(`only ${n} of ${expected} messages were delivered`);
     await new Promise((resolve) => setTimeout(resolve, 100));

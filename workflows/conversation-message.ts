@@ -47,7 +47,10 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
 
   // 1. Tell every recipient, on every channel they can receive, each send retrying on its own.
   if (deliversThroughLedger) {
-    await notifyAll('new_message', plan.recipients.map((recipient) => recipient.userId));
+    await notifyAll(
+      'new_message',
+      plan.recipients.map((recipient) => recipient.userId),
+    );
   } else {
     await Promise.all(plan.recipients.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'new_message'))));
   }
@@ -85,7 +88,11 @@ export async function conversationMessage(input: ConversationMessageInput): Prom
           const readerId = readers.shift()!;
           const targets = await planReadNotice(input.messageId, readerId);
           if (deliversThroughLedger) {
-            await notifyAll('read_receipt', targets.map((target) => target.userId), readerId);
+            await notifyAll(
+              'read_receipt',
+              targets.map((target) => target.userId),
+              readerId,
+            );
           } else {
             await Promise.all(targets.flatMap(({ userId, channels }) => channels.map((channel) => notify(userId, channel, 'read_receipt', readerId))));
           }

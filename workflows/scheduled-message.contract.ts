@@ -47,9 +47,7 @@ export const removedByRecipientSignal = defineSignal('removedByRecipient');
 export const stateQuery = defineQuery<ScheduledMessageState>('state');
 
 export type ClaimResult =
-  | { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null }
-  | { outcome: 'not_due'; deliverAt: string }
-  | { outcome: 'gone' };
+  { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null } | { outcome: 'not_due'; deliverAt: string } | { outcome: 'gone' };
 
 export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
 

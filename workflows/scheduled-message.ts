@@ -19,10 +19,11 @@ import {
 } from './scheduled-message.contract.js';
 
 /** Database steps run as local activities: in the worker, without a round trip through the server queue. */
-const { claimDelivery, planDelivery, recordDeliveryGaveUp, finishDelivery, recordChannelFailure, dismissMessage } = proxyLocalActivities<ScheduledMessageActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { claimDelivery, planDelivery, recordDeliveryGaveUp, finishDelivery, recordChannelFailure, dismissMessage } =
+  proxyLocalActivities<ScheduledMessageActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
 
 /** Each send retries on its own with backoff (delivery-policy.ts): a 429 or 5xx waits and tries again for up to a day. */
 const { sendDelivery } = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS);

@@ -109,9 +109,11 @@ async function main(): Promise<number> {
       console.log(nothingMatched);
       return EXIT_NOT_CHECKED;
     }
-    console.log(`replayed ${replayed} ${replayed === 1 ? 'history' : 'histories'}: ${ok} ok, ${failed} failed` +
-      (notFound > 0 ? `, ${notFound} not found` : '') +
-      (replayed === args.limit && matching > replayed ? ` (stopped at --limit ${args.limit} of ${matching} matching)` : ''));
+    console.log(
+      `replayed ${replayed} ${replayed === 1 ? 'history' : 'histories'}: ${ok} ok, ${failed} failed` +
+        (notFound > 0 ? `, ${notFound} not found` : '') +
+        (replayed === args.limit && matching > replayed ? ` (stopped at --limit ${args.limit} of ${matching} matching)` : ''),
+    );
     if (failed > 0) return EXIT_REPLAY_FAILED;
     return notFound > 0 ? EXIT_NOT_CHECKED : 0;
   } finally {

@@ -16,7 +16,17 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule, DatabaseModule, AuditModule, TemporalModule, OutboxModule, MessageDeliveryModule, ConversationNotificationsModule, ReconcilerModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        MetricsModule,
+        DatabaseModule,
+        AuditModule,
+        TemporalModule,
+        OutboxModule,
+        MessageDeliveryModule,
+        ConversationNotificationsModule,
+        ReconcilerModule,
+      ],
     };
   }
 }

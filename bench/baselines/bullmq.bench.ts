@@ -34,8 +34,7 @@ const CLAIM = `
   returning id`;
 
 export type BaselineResult =
-  | (Lags & { deliverAt: string; queue: string; workerConcurrency: number; retried: number; skipped?: undefined })
-  | { skipped: string };
+  (Lags & { deliverAt: string; queue: string; workerConcurrency: number; retried: number; skipped?: undefined }) | { skipped: string };
 
 export async function benchBullmqBaseline(count: number): Promise<BaselineResult> {
   const unreachable = await redisUnreachable();
@@ -122,7 +121,9 @@ async function seed(pool: Pool, count: number, deliverAt: Date): Promise<string[
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const { rows: [org] } = await client.query(`insert into organization (id, name, created_at) values (gen_random_uuid(), 'Bench baseline', now()) returning id`);
+    const {
+      rows: [org],
+    } = await client.query(`insert into organization (id, name, created_at) values (gen_random_uuid(), 'Bench baseline', now()) returning id`);
     const { rows: users } = await client.query(
       `insert into app_user (id, organization_id, email, name, role, created_at)
        select gen_random_uuid(), $1, 'baseline-' || g || '@example.org', 'User ' || g, case when g = 0 then 'admin' else 'member' end, now()
@@ -151,7 +152,13 @@ async function seed(pool: Pool, count: number, deliverAt: Date): Promise<string[
 
 /** Why Redis cannot be used, or undefined when it answers. */
 async function redisUnreachable(): Promise<string | undefined> {
-  const probe = new IORedis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new IORedis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   // The socket's own error (ECONNREFUSED …) says more than the "Connection is closed." connect() rejects with.
   let socketError: Error | undefined;
   probe.on('error', (error: Error) => (socketError ??= error));

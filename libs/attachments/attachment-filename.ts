@@ -16,7 +16,12 @@ export function sanitizeFilename(raw: string): string {
   const characters = Array.from(cleaned);
   if (characters.length <= MAX_FILENAME_LENGTH) return cleaned;
   const extension = Array.from(path.extname(cleaned)).slice(0, 16);
-  return characters.slice(0, MAX_FILENAME_LENGTH - extension.length).join('').trimEnd() + extension.join('');
+  return (
+    characters
+      .slice(0, MAX_FILENAME_LENGTH - extension.length)
+      .join('')
+      .trimEnd() + extension.join('')
+  );
 }
 
 /** RFC 6266: an ASCII stand-in for old clients, and the exact name as RFC 5987 UTF-8. */

@@ -28,7 +28,7 @@ export class AttachmentUploadInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     try {
-      return await this.multer.intercept(context, next) as Observable<unknown>;
+      return (await this.multer.intercept(context, next)) as Observable<unknown>;
     } catch (error) {
       throw toUploadError(error);
     }

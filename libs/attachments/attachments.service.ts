@@ -88,7 +88,13 @@ export class AttachmentsService {
    * Attaches the caller's own unattached uploads to a conversation message, all or none. Run it in the
    * transaction that stores the message (pass its `em`) so both commit together.
    */
-  async claimForMessage(organizationId: string, uploaderId: string, attachmentIds: string[], conversationMessageId: string, em?: EntityManager): Promise<Attachment[]> {
+  async claimForMessage(
+    organizationId: string,
+    uploaderId: string,
+    attachmentIds: string[],
+    conversationMessageId: string,
+    em?: EntityManager,
+  ): Promise<Attachment[]> {
     const ids = [...new Set(attachmentIds)];
     if (ids.length === 0) return [];
     const unusable = () => fieldError('attachmentIds', 'must be your own uploads, not yet attached to a message', 422);
@@ -109,11 +115,7 @@ export class AttachmentsService {
   async findForMessages(conversationMessageIds: string[]): Promise<Map<string, AttachmentView[]>> {
     const byMessage = new Map<string, AttachmentView[]>(conversationMessageIds.map((id) => [id, []]));
     if (byMessage.size === 0) return byMessage;
-    const attachments = await this.em.find(
-      Attachment,
-      { conversationMessageId: { $in: [...byMessage.keys()] } },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+    const attachments = await this.em.find(Attachment, { conversationMessageId: { $in: [...byMessage.keys()] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
     for (const attachment of attachments) byMessage.get(attachment.conversationMessageId!)!.push(toAttachmentView(attachment));
     return byMessage;
   }
@@ -126,4 +128,3 @@ export const toAttachmentView = (attachment: Attachment): AttachmentView => ({
   contentType: attachment.contentType,
   sha256: attachment.sha256,
 });
-

@@ -7,7 +7,10 @@ import { AuthUser, IS_PUBLIC, ROLES_ALLOWED } from './auth-user.js';
 /** Every route needs a valid bearer token unless marked @Public(); @Roles() narrows who may call it. */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly jwt: JwtService, private readonly reflector: Reflector) {}
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];

@@ -27,10 +27,7 @@ export class AuthService {
       throw new UnauthorizedException('email or password is wrong');
     }
     await this.em.nativeDelete(LoginAttempt, { email: normalizedEmail });
-    const accessToken = await this.jwt.signAsync(
-      { sub: user.id, org: user.organization.id, role: user.role },
-      { expiresIn: this.config.jwtTtlSeconds },
-    );
+    const accessToken = await this.jwt.signAsync({ sub: user.id, org: user.organization.id, role: user.role }, { expiresIn: this.config.jwtTtlSeconds });
     return {
       accessToken,
       tokenType: 'Bearer',

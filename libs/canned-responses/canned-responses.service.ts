@@ -9,7 +9,10 @@ import { CannedResponse } from './canned-response.entity.js';
 
 @Injectable()
 export class CannedResponsesService {
-  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
   async list(organizationId: string) {
     const responses = await this.em.find(CannedResponse, { organization: organizationId }, { orderBy: { title: 'asc', id: 'asc' }, limit: 1000 });
@@ -77,7 +80,6 @@ function checkBodySize(body: string): void {
 }
 
 const titleTaken = () => fieldError('title', 'is already used by another canned response', 409);
-
 
 const toCannedResponseView = (response: CannedResponse) => ({
   id: response.id,

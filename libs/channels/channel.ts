@@ -9,10 +9,18 @@ export interface Notification {
   url: string;
 }
 
-export interface EmailRecipient { email: string; name: string }
-export interface PushTarget { endpoint: string; keys: { p256dh: string; auth: string } }
+export interface EmailRecipient {
+  email: string;
+  name: string;
+}
+export interface PushTarget {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
 
-export interface SendResult { providerMessageId?: string }
+export interface SendResult {
+  providerMessageId?: string;
+}
 
 /** What lets a mail client thread a notification and lets its recipient answer it by email. */
 export interface EmailThreading {
@@ -39,8 +47,14 @@ export interface EmailProvider {
   readonly name: string;
   send(to: EmailRecipient, notification: Notification, threading?: EmailThreading, options?: SendOptions): Promise<SendResult>;
 }
-export interface SmsProvider { readonly name: string; send(toPhone: string, notification: Notification, options?: SendOptions): Promise<SendResult> }
-export interface PushProvider { readonly name: string; send(target: PushTarget, notification: Notification, options?: SendOptions): Promise<SendResult> }
+export interface SmsProvider {
+  readonly name: string;
+  send(toPhone: string, notification: Notification, options?: SendOptions): Promise<SendResult>;
+}
+export interface PushProvider {
+  readonly name: string;
+  send(target: PushTarget, notification: Notification, options?: SendOptions): Promise<SendResult>;
+}
 
 export const EMAIL_PROVIDER = Symbol('EMAIL_PROVIDER');
 export const SMS_PROVIDER = Symbol('SMS_PROVIDER');
@@ -48,7 +62,10 @@ export const PUSH_PROVIDER = Symbol('PUSH_PROVIDER');
 
 /** The provider refused for good (invalid address or number): retrying cannot help. */
 export class PermanentDeliveryError extends Error {
-  constructor(message: string, readonly providerStatus?: number) {
+  constructor(
+    message: string,
+    readonly providerStatus?: number,
+  ) {
     super(message);
     this.name = 'PermanentDeliveryError';
   }
@@ -56,7 +73,10 @@ export class PermanentDeliveryError extends Error {
 
 /** The provider is busy or failing (429, 5xx, network): retry with backoff. */
 export class TransientDeliveryError extends Error {
-  constructor(message: string, readonly providerStatus?: number) {
+  constructor(
+    message: string,
+    readonly providerStatus?: number,
+  ) {
     super(message);
     this.name = 'TransientDeliveryError';
   }
@@ -64,7 +84,10 @@ export class TransientDeliveryError extends Error {
 
 /** The push service says the subscription no longer exists (404/410): forget it. */
 export class PushSubscriptionGoneError extends PermanentDeliveryError {
-  constructor(readonly endpoint: string, providerStatus: number) {
+  constructor(
+    readonly endpoint: string,
+    providerStatus: number,
+  ) {
     super(`push subscription is gone (HTTP ${providerStatus})`, providerStatus);
     this.name = 'PushSubscriptionGoneError';
   }

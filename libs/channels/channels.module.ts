@@ -20,14 +20,12 @@ import { WebPushProvider } from './providers/web-push.provider.js';
     {
       provide: SMS_PROVIDER,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): SmsProvider =>
-        config.sms.provider === 'twilio' ? new TwilioSmsProvider(config.sms) : new LogSmsProvider(),
+      useFactory: (config: AppConfig): SmsProvider => (config.sms.provider === 'twilio' ? new TwilioSmsProvider(config.sms) : new LogSmsProvider()),
     },
     {
       provide: PUSH_PROVIDER,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): PushProvider =>
-        config.push.provider === 'webpush' ? new WebPushProvider(config.push) : new LogPushProvider(),
+      useFactory: (config: AppConfig): PushProvider => (config.push.provider === 'webpush' ? new WebPushProvider(config.push) : new LogPushProvider()),
     },
     NotificationRenderer,
     NotificationSender,

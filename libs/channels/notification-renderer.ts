@@ -86,5 +86,10 @@ export class NotificationRenderer {
 
 function truncate(value: string, maxChars: number): string {
   const chars = Array.from(value); // code points, so an emoji is never cut in half
-  return chars.length <= maxChars ? value : `${chars.slice(0, maxChars - 1).join('').trimEnd()}…`;
+  return chars.length <= maxChars
+    ? value
+    : `${chars
+        .slice(0, maxChars - 1)
+        .join('')
+        .trimEnd()}…`;
 }

@@ -16,9 +16,7 @@ import {
 
 /** Where one send goes: an address, a phone number, or one push subscription. */
 export type SendTarget =
-  | { channel: 'email'; to: EmailRecipient; threading?: EmailThreading }
-  | { channel: 'sms'; phone: string }
-  | { channel: 'push'; subscription: PushTarget };
+  { channel: 'email'; to: EmailRecipient; threading?: EmailThreading } | { channel: 'sms'; phone: string } | { channel: 'push'; subscription: PushTarget };
 
 /** Hands one rendered notification to the configured provider of its channel. Provider errors propagate. */
 @Injectable()

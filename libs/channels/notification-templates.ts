@@ -49,7 +49,15 @@ const MESSAGE_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, Templa
   convenience: {
     email: {
       subject: '{{title}}',
-      text: ['Hello {{recipientName}},', '', '{{organizationName}} sent you a message:', '', '{{body}}', '', 'Reply or read it in your message center: {{url}}'].join('\n'),
+      text: [
+        'Hello {{recipientName}},',
+        '',
+        '{{organizationName}} sent you a message:',
+        '',
+        '{{body}}',
+        '',
+        'Reply or read it in your message center: {{url}}',
+      ].join('\n'),
       html: [
         '<p>Hello {{recipientName}},</p>',
         '<p>{{organizationName}} sent you a message:</p>',
@@ -78,7 +86,9 @@ const REMINDER_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, Templ
   privacy: {
     email: {
       subject: REMINDER_SUBJECT,
-      text: ['Hello {{recipientName}},', '', 'A secure message from {{organizationName}} is still unread. It is waiting for you here:', '', '{{url}}'].join('\n'),
+      text: ['Hello {{recipientName}},', '', 'A secure message from {{organizationName}} is still unread. It is waiting for you here:', '', '{{url}}'].join(
+        '\n',
+      ),
       html: [
         '<p>Hello {{recipientName}},</p>',
         '<p>A secure message from {{organizationName}} is still unread.</p>',
@@ -99,7 +109,15 @@ const REMINDER_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, Templ
   convenience: {
     email: {
       subject: 'Reminder: {{title}}',
-      text: ['Hello {{recipientName}},', '', 'This message from {{organizationName}} is still unread:', '', '{{body}}', '', 'Reply or read it here: {{url}}'].join('\n'),
+      text: [
+        'Hello {{recipientName}},',
+        '',
+        'This message from {{organizationName}} is still unread:',
+        '',
+        '{{body}}',
+        '',
+        'Reply or read it here: {{url}}',
+      ].join('\n'),
       html: [
         '<p>Hello {{recipientName}},</p>',
         '<p>This message from {{organizationName}} is still unread:</p>',
@@ -127,7 +145,11 @@ const READ_RECEIPT_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, T
     email: {
       subject: 'A secure message was read',
       text: ['Hello {{recipientName}},', '', 'A secure message you follow in {{organizationName}} was read. See who has read it:', '', '{{url}}'].join('\n'),
-      html: ['<p>Hello {{recipientName}},</p>', '<p>A secure message you follow in {{organizationName}} was read.</p>', '<p><a href="{{url}}">See who has read it</a></p>'].join('\n'),
+      html: [
+        '<p>Hello {{recipientName}},</p>',
+        '<p>A secure message you follow in {{organizationName}} was read.</p>',
+        '<p><a href="{{url}}">See who has read it</a></p>',
+      ].join('\n'),
     },
     push: {
       subject: '{{organizationName}}',

@@ -10,21 +10,42 @@ import { CreateClientAccountDto, GrantClientAccountAccessDto } from './client-ac
 import { ClientAccount } from './client-account.entity.js';
 
 /** Only admins see who has access: a member must not learn who else is on the account. */
-export interface ClientAccountView { id: string; name: string; createdAt: Date; userIds?: string[] }
+export interface ClientAccountView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  userIds?: string[];
+}
 
 @Injectable()
 export class ClientAccountsService {
-  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
   async list(caller: AuthUser): Promise<ClientAccountView[]> {
     const orderBy = { name: 'asc', id: 'asc' } as const;
     if (caller.role !== 'admin') {
-      const accounts = await this.em.find(ClientAccount, { organization: caller.organizationId, id: { $in: await this.accountIdsOf(caller.id) } }, { orderBy, limit: 1000 });
+      const accounts = await this.em.find(
+        ClientAccount,
+        { organization: caller.organizationId, id: { $in: await this.accountIdsOf(caller.id) } },
+        { orderBy, limit: 1000 },
+      );
       return accounts.map((account) => toClientAccountView(account));
     }
     const accounts = await this.em.find(ClientAccount, { organization: caller.organizationId }, { orderBy, limit: 1000 });
-    const grants = await this.em.find(ClientAccountAccess, { clientAccount: { $in: accounts.map((a) => a.id) } }, { orderBy: { createdAt: 'asc', user: 'asc' } });
-    return accounts.map((account) => toClientAccountView(account, grants.filter((g) => g.clientAccount.id === account.id)));
+    const grants = await this.em.find(
+      ClientAccountAccess,
+      { clientAccount: { $in: accounts.map((a) => a.id) } },
+      { orderBy: { createdAt: 'asc', user: 'asc' } },
+    );
+    return accounts.map((account) =>
+      toClientAccountView(
+        account,
+        grants.filter((g) => g.clientAccount.id === account.id),
+      ),
+    );
   }
 
   async create(caller: AuthUser, dto: CreateClientAccountDto): Promise<ClientAccountView> {
@@ -87,7 +108,6 @@ export class ClientAccountsService {
     return account;
   }
 }
-
 
 const toClientAccountView = (account: ClientAccount, grants?: ClientAccountAccess[]): ClientAccountView => ({
   id: account.id,

@@ -162,9 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     let nearest = attachmentsDir;
     while (!fs.existsSync(nearest)) nearest = path.dirname(nearest);
     if (!fs.statSync(nearest).isDirectory()) {
-      problems.push(nearest === attachmentsDir
-        ? `ATTACHMENTS_DIR must be a directory (got "${attachmentsDir}", which is not)`
-        : `ATTACHMENTS_DIR cannot be created (got "${attachmentsDir}"; "${nearest}" is not a directory)`);
+      problems.push(
+        nearest === attachmentsDir
+          ? `ATTACHMENTS_DIR must be a directory (got "${attachmentsDir}", which is not)`
+          : `ATTACHMENTS_DIR cannot be created (got "${attachmentsDir}"; "${nearest}" is not a directory)`,
+      );
     }
   }
 

@@ -20,7 +20,11 @@ export class ContactMessagingRules {
     if (isStaff(caller.role)) return;
     const member = recipients.find(({ user }) => !isStaff(user.role));
     if (member) {
-      throw fieldError(member.field, `names ${member.user.id}, a member: members may message staff only, never other members (rule: members message staff only)`, 403);
+      throw fieldError(
+        member.field,
+        `names ${member.user.id}, a member: members may message staff only, never other members (rule: members message staff only)`,
+        403,
+      );
     }
     if (recipients.length === 0) return;
     const organization = await this.em.findOneOrFail(Organization, caller.organizationId);
@@ -46,7 +50,11 @@ export class ContactMessagingRules {
     }
     const other = recipients.find(({ user }) => !allowed.has(user.id));
     if (other) {
-      throw fieldError(other.field, `names ${other.user.id}: members may message only the staff and teams the organization designates (rule: contactMessaging.allowedStaffIds / allowedTeamIds)`, 403);
+      throw fieldError(
+        other.field,
+        `names ${other.user.id}: members may message only the staff and teams the organization designates (rule: contactMessaging.allowedStaffIds / allowedTeamIds)`,
+        403,
+      );
     }
   }
 }

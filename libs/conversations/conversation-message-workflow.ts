@@ -1,4 +1,8 @@
-import { CONVERSATION_MESSAGE_WORKFLOW, workflowIdForConversationMessage, type ConversationMessageInput } from '../../workflows/conversation-message.contract.js';
+import {
+  CONVERSATION_MESSAGE_WORKFLOW,
+  workflowIdForConversationMessage,
+  type ConversationMessageInput,
+} from '../../workflows/conversation-message.contract.js';
 import { conversationMessageSearchAttributes } from '../temporal/search-attributes.js';
 import type { WorkflowStart } from '../temporal/workflow-gateway.js';
 

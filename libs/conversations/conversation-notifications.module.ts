@@ -5,5 +5,9 @@ import { ConversationNotificationsService } from './conversation-notifications.s
 import { ReplyAddresses } from './reply-address.js';
 
 /** What the worker needs to tell people about conversation messages. */
-@Module({ imports: [ChannelsModule, DeliveryModule], providers: [ConversationNotificationsService, ReplyAddresses], exports: [ConversationNotificationsService] })
+@Module({
+  imports: [ChannelsModule, DeliveryModule],
+  providers: [ConversationNotificationsService, ReplyAddresses],
+  exports: [ConversationNotificationsService],
+})
 export class ConversationNotificationsModule {}

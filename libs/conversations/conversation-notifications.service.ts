@@ -22,7 +22,11 @@ import { visibleMessageSql } from './conversation-visibility.js';
 import { ConversationMessage, ConversationParticipant } from './conversation.entity.js';
 import { ReplyAddresses } from './reply-address.js';
 
-const PURPOSE: Record<ConversationNotificationKind, NotificationPurpose> = { new_message: 'message', unread_reminder: 'reminder', read_receipt: 'read_receipt' };
+const PURPOSE: Record<ConversationNotificationKind, NotificationPurpose> = {
+  new_message: 'message',
+  unread_reminder: 'reminder',
+  read_receipt: 'read_receipt',
+};
 
 /** Channels per kind: a read receipt is not worth a text message. */
 const CHANNELS_OF: Record<ConversationNotificationKind, ProviderChannel[]> = {
@@ -65,7 +69,10 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
     );
     const minutes = message.conversation.organization.unreadReminderMinutes;
     return {
-      recipients: await this.withChannels(rows.map((row) => row.user_id), CHANNELS_OF.new_message),
+      recipients: await this.withChannels(
+        rows.map((row) => row.user_id),
+        CHANNELS_OF.new_message,
+      ),
       reminderAfterMs: minutes > 0 ? minutes * 60_000 : null,
       readReceipt: message.readReceipt,
     };
@@ -116,7 +123,13 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
 
   /** For workflows started before the ledger, which send one notification per activity: each of its targets through the ledger. */
   async send(key: NotificationKey): Promise<'sent' | 'skipped'> {
-    const targets = await this.planDeliveries({ messageId: key.messageId, kind: key.kind, userIds: [key.userId], channels: [key.channel], ...(key.kind === 'read_receipt' ? { aboutUserId: key.aboutUserId } : {}) });
+    const targets = await this.planDeliveries({
+      messageId: key.messageId,
+      kind: key.kind,
+      userIds: [key.userId],
+      channels: [key.channel],
+      ...(key.kind === 'read_receipt' ? { aboutUserId: key.aboutUserId } : {}),
+    });
     return this.deliverer.deliverEach(targets.map((target) => target.deliveryId));
   }
 
@@ -124,10 +137,21 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
   async recordFailure(key: NotificationKey, reason: string): Promise<void> {
     const open = await this.em.find(
       Delivery,
-      { subjectType: 'conversation_message', subjectId: key.messageId, recipientId: key.userId, channel: key.channel, kind: key.kind, aboutUserId: key.aboutUserId, status: { $in: ['pending', 'sending'] } },
+      {
+        subjectType: 'conversation_message',
+        subjectId: key.messageId,
+        recipientId: key.userId,
+        channel: key.channel,
+        kind: key.kind,
+        aboutUserId: key.aboutUserId,
+        status: { $in: ['pending', 'sending'] },
+      },
       { fields: ['id'] },
     );
-    await this.ledger.giveUp(open.map((delivery) => delivery.id), reason);
+    await this.ledger.giveUp(
+      open.map((delivery) => delivery.id),
+      reason,
+    );
   }
 
   /** How a notification about a conversation message reads; someone who has left gets nothing. */

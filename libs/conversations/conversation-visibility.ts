@@ -9,7 +9,11 @@ import type { AuthorKind, RecipientKind } from './conversation.entity.js';
  * `canSee*` decide in memory; `visibleMessageSql` says the same in SQL for the inbox and unread counts.
  * Change them together.
  */
-export interface Viewer { userId: string; role: Role; kind: RecipientKind }
+export interface Viewer {
+  userId: string;
+  role: Role;
+  kind: RecipientKind;
+}
 
 export const isStaff = (role: Role) => role !== 'member';
 

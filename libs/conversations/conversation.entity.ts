@@ -54,7 +54,11 @@ export class Conversation {
  * message and when it came — so the list is one indexed read, whatever the BCC rule hides from them.
  */
 @Entity({ tableName: 'conversation_participant' })
-@Index({ name: 'conversation_participant_inbox_index', expression: 'create index "conversation_participant_inbox_index" on "conversation_participant" ("user_id", "last_activity_at" desc, "conversation_id" desc) where "left_at" is null' })
+@Index({
+  name: 'conversation_participant_inbox_index',
+  expression:
+    'create index "conversation_participant_inbox_index" on "conversation_participant" ("user_id", "last_activity_at" desc, "conversation_id" desc) where "left_at" is null',
+})
 export class ConversationParticipant {
   [PrimaryKeyProp]?: ['conversation', 'user'];
 

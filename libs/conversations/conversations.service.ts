@@ -97,14 +97,16 @@ export class ConversationsService {
       const now = conversation.createdAt;
       const everyone = [{ user: { id: caller.id }, kind: 'to' as RecipientKind }, ...recipients];
       for (const { user, kind } of everyone) {
-        em.persist(Object.assign(new ConversationParticipant(), {
-          conversation,
-          user: em.getReference(User, user.id),
-          kind,
-          addedBy: em.getReference(User, caller.id),
-          addedAt: now,
-          lastActivityAt: now,
-        }));
+        em.persist(
+          Object.assign(new ConversationParticipant(), {
+            conversation,
+            user: em.getReference(User, user.id),
+            kind,
+            addedBy: em.getReference(User, caller.id),
+            addedAt: now,
+            lastActivityAt: now,
+          }),
+        );
       }
       await em.flush();
       await this.audit.recordBy(caller, 'conversation.started', 'conversation', conversation.id, {
@@ -130,11 +132,20 @@ export class ConversationsService {
       params.push(after.at, after.id);
     }
     params.push(query.limit + 1);
-    const rows = await this.em.execute<Array<{
-      id: string; subject: string; status: ConversationStatus; last_activity_at: Date;
-      client_account_id: string | null; client_account_name: string | null;
-      body_text: string | null; author_id: string | null; author_name: string | null; unread_count: string;
-    }>>(
+    const rows = await this.em.execute<
+      Array<{
+        id: string;
+        subject: string;
+        status: ConversationStatus;
+        last_activity_at: Date;
+        client_account_id: string | null;
+        client_account_name: string | null;
+        body_text: string | null;
+        author_id: string | null;
+        author_name: string | null;
+        unread_count: string;
+      }>
+    >(
       `select c.id, c.subject, c.status, p.last_activity_at, c.client_account_id, ca.name as client_account_name,
               m.body_text, m.author_id, a.name as author_name,
               (select count(*) from conversation_message um
@@ -170,12 +181,22 @@ export class ConversationsService {
   /** The conversation as the caller may see it; opening it is recorded in the audit trail. */
   async get(caller: AuthUser, id: string, options: { audit: boolean } = { audit: true }) {
     const { conversation, participant, viewer } = await this.membership(caller, id);
-    const participants = await this.em.find(ConversationParticipant, { conversation: id, leftAt: null }, { populate: ['user'], orderBy: { addedAt: 'asc', user: 'asc' } });
-    const newest = await this.em.find(ConversationMessage, { conversation: id }, { populate: ['author'], orderBy: { createdAt: 'desc', id: 'desc' }, limit: MAX_MESSAGES_SHOWN });
+    const participants = await this.em.find(
+      ConversationParticipant,
+      { conversation: id, leftAt: null },
+      { populate: ['user'], orderBy: { addedAt: 'asc', user: 'asc' } },
+    );
+    const newest = await this.em.find(
+      ConversationMessage,
+      { conversation: id },
+      { populate: ['author'], orderBy: { createdAt: 'desc', id: 'desc' }, limit: MAX_MESSAGES_SHOWN },
+    );
     const messages = newest.reverse().filter((m) => canSeeMessage(viewer, { authorId: m.author.id, authorKind: m.authorKind }));
     const attachments = await this.attachments.findForMessages(messages.map((m) => m.id));
     const mine = messages.filter((m) => m.author.id === caller.id && m.readReceipt).map((m) => m.id);
-    const receipts = mine.length ? await this.em.find(ConversationMessageReceipt, { message: { $in: mine } }, { populate: ['user'], orderBy: { readAt: 'asc' } }) : [];
+    const receipts = mine.length
+      ? await this.em.find(ConversationMessageReceipt, { message: { $in: mine } }, { populate: ['user'], orderBy: { readAt: 'asc' } })
+      : [];
     if (options.audit) await this.audit.recordBy(caller, 'conversation.viewed', 'conversation', id);
     const clientAccount = conversation.clientAccount ? await this.em.findOne(ClientAccount, conversation.clientAccount.id) : null;
     return {
@@ -241,7 +262,11 @@ export class ConversationsService {
             [id, user.id, kind, caller.id, now, now],
           );
         }
-        await this.refreshInboxRows(em, id, recipients.map((r) => r.user.id));
+        await this.refreshInboxRows(
+          em,
+          id,
+          recipients.map((r) => r.user.id),
+        );
         await this.audit.recordBy(caller, 'conversation.participants_added', 'conversation', id, {
           to: recipients.filter((r) => r.kind === 'to').map((r) => r.user.id),
           cc: recipients.filter((r) => r.kind === 'cc').map((r) => r.user.id),
@@ -257,24 +282,31 @@ export class ConversationsService {
    */
   async markRead(caller: AuthUser, id: string) {
     const { participant, conversation } = await this.membership(caller, id);
-    const newlyRead = await this.em.execute<Array<{ id: string; created_at: Date; read_receipt: boolean }>>(
-      `select m.id, m.created_at, m.read_receipt from conversation_message m
+    const newlyRead = await this.em
+      .execute<Array<{ id: string; created_at: Date; read_receipt: boolean }>>(
+        `select m.id, m.created_at, m.read_receipt from conversation_message m
          join conversation_participant p on p.conversation_id = m.conversation_id and p.user_id = ?
          join app_user u on u.id = p.user_id
         where m.conversation_id = ? and m.author_id <> p.user_id
           and m.created_at > coalesce(p.last_read_at, '-infinity'::timestamptz)
           and ${visibleMessageSql('m', 'p', 'u')}
         order by m.created_at`,
-      [caller.id, id],
-    ).then((rows) => rows.map((row) => ({ ...row, created_at: new Date(row.created_at) })));
+        [caller.id, id],
+      )
+      .then((rows) => rows.map((row) => ({ ...row, created_at: new Date(row.created_at) })));
     const readAt = new Date();
     if (newlyRead.length > 0) {
       const upTo = newlyRead[newlyRead.length - 1].created_at;
       await this.em.transactional(async (em) => {
-        await em.nativeUpdate(ConversationParticipant, { conversation: id, user: caller.id, $or: [{ lastReadAt: null }, { lastReadAt: { $lt: upTo } }] }, { lastReadAt: upTo });
+        await em.nativeUpdate(
+          ConversationParticipant,
+          { conversation: id, user: caller.id, $or: [{ lastReadAt: null }, { lastReadAt: { $lt: upTo } }] },
+          { lastReadAt: upTo },
+        );
         const receipts = newlyRead.filter((m) => m.read_receipt);
         if (receipts.length) {
-          await em.createQueryBuilder(ConversationMessageReceipt)
+          await em
+            .createQueryBuilder(ConversationMessageReceipt)
             .insert(receipts.map((m) => ({ message: m.id, user: caller.id, readAt })))
             .onConflict(['message', 'user'])
             .ignore()
@@ -287,7 +319,12 @@ export class ConversationsService {
         const waiting = newlyRead.filter((m) => m.read_receipt || (unreadReminderMinutes > 0 && m.created_at.getTime() > remindersSince));
         await WorkflowOutbox.enqueue(
           em,
-          ...waiting.map((m) => ({ kind: 'signal' as const, workflowId: workflowIdForConversationMessage(m.id), signal: recipientReadSignal.name, args: [{ userId: caller.id }] })),
+          ...waiting.map((m) => ({
+            kind: 'signal' as const,
+            workflowId: workflowIdForConversationMessage(m.id),
+            signal: recipientReadSignal.name,
+            args: [{ userId: caller.id }],
+          })),
         );
       });
       participant.lastReadAt = upTo;
@@ -335,7 +372,13 @@ export class ConversationsService {
   }
 
   /** Stores a message, brings it to the top of the inbox of everyone who may see it, and has its workflow started after commit. */
-  private async append(em: EntityManager, author: AuthUser, conversation: Conversation, kind: RecipientKind, content: NewMessage): Promise<ConversationMessage> {
+  private async append(
+    em: EntityManager,
+    author: AuthUser,
+    conversation: Conversation,
+    kind: RecipientKind,
+    content: NewMessage,
+  ): Promise<ConversationMessage> {
     const message = Object.assign(new ConversationMessage(), {
       conversation: em.getReference(Conversation, conversation.id),
       author: em.getReference(User, author.id),
@@ -356,7 +399,10 @@ export class ConversationsService {
       [message.id],
     );
     await this.audit.recordBy(author, 'conversation.message_posted', 'conversation', conversation.id, { messageId: message.id, source: content.source });
-    await WorkflowOutbox.start(em, conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId: conversation.id, messageId: message.id }));
+    await WorkflowOutbox.start(
+      em,
+      conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId: conversation.id, messageId: message.id }),
+    );
     return message;
   }
 
@@ -397,7 +443,12 @@ export class ConversationsService {
    * The users named in to and cc, all of the caller's organisation. Someone in both is in To; anyone in
    * `skip` (the caller, or people already in the conversation) is left out.
    */
-  private async resolveRecipients(organizationId: string, to: string[], cc: string[], skip: string[]): Promise<Array<{ user: User; kind: RecipientKind; field: 'to' | 'cc' }>> {
+  private async resolveRecipients(
+    organizationId: string,
+    to: string[],
+    cc: string[],
+    skip: string[],
+  ): Promise<Array<{ user: User; kind: RecipientKind; field: 'to' | 'cc' }>> {
     const named = [...new Set([...to, ...cc])];
     const users = named.length ? await this.em.find(User, { id: { $in: named }, organization: organizationId }) : [];
     for (const field of ['to', 'cc'] as const) {
@@ -447,7 +498,12 @@ export class ConversationsService {
 }
 
 /** `receipts` only for the message's author, when they asked for a read receipt. */
-function toMessageView(message: ConversationMessage, author: User, attachments: AttachmentView[], receipts?: ConversationMessageReceipt[]): ConversationMessageView {
+function toMessageView(
+  message: ConversationMessage,
+  author: User,
+  attachments: AttachmentView[],
+  receipts?: ConversationMessageReceipt[],
+): ConversationMessageView {
   return {
     id: message.id,
     author: { id: author.id, name: author.name },

@@ -1,4 +1,16 @@
-import { Body, Controller, Headers, HttpCode, Inject, NotFoundException, Post, Query, UnauthorizedException, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Post,
+  Query,
+  UnauthorizedException,
+  UploadedFiles,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
 import { Public } from '../auth/auth-user.js';
@@ -15,7 +27,10 @@ import { InboundEmailService, type InboundParsePost } from './inbound-email.serv
 @ApiTags('webhooks')
 @Controller('v1/webhooks/email')
 export class InboundEmailController {
-  constructor(private readonly inbound: InboundEmailService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly inbound: InboundEmailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Public()
   @Post('inbound')

@@ -16,4 +16,27 @@ import { Delivery, DeliveryAttempt } from '../delivery/delivery.entity.js';
 import { InboundEmail } from '../conversations/inbound-email.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */
-export const ENTITIES = [Organization, User, Message, PushSubscription, AuditEvent, LoginAttempt, Team, TeamMember, ClientAccount, ClientAccountAccess, CannedResponse, ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient, Attachment, Conversation, ConversationParticipant, ConversationMessage, ConversationMessageReceipt, InboundEmail, Delivery, DeliveryAttempt];
+export const ENTITIES = [
+  Organization,
+  User,
+  Message,
+  PushSubscription,
+  AuditEvent,
+  LoginAttempt,
+  Team,
+  TeamMember,
+  ClientAccount,
+  ClientAccountAccess,
+  CannedResponse,
+  ContactMessagingStaff,
+  ContactMessagingTeam,
+  ReadNotificationRecipient,
+  Attachment,
+  Conversation,
+  ConversationParticipant,
+  ConversationMessage,
+  ConversationMessageReceipt,
+  InboundEmail,
+  Delivery,
+  DeliveryAttempt,
+];

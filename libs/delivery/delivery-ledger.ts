@@ -58,7 +58,10 @@ const INSERT_CHUNK = 1000;
  */
 @Injectable()
 export class DeliveryLedger {
-  constructor(private readonly em: EntityManager, private readonly metrics: TidingsMetrics) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly metrics: TidingsMetrics,
+  ) {}
 
   /**
    * Writes the rows for these sends (one per push subscription) and returns those still to send. A
@@ -71,8 +74,15 @@ export class DeliveryLedger {
     for (const recipientId of plan.recipientIds) {
       for (const channel of plan.channels) {
         const base = {
-          id: crypto.randomUUID(), organization_id: subject.organizationId, subject_type: subject.type, subject_id: subject.id,
-          recipient_id: recipientId, channel, kind: plan.kind, about_user_id: plan.aboutUserId ?? recipientId, due_at: subject.dueAt,
+          id: crypto.randomUUID(),
+          organization_id: subject.organizationId,
+          subject_type: subject.type,
+          subject_id: subject.id,
+          recipient_id: recipientId,
+          channel,
+          kind: plan.kind,
+          about_user_id: plan.aboutUserId ?? recipientId,
+          due_at: subject.dueAt,
         };
         const channelReach = reach.get(recipientId)!.get(channel)!;
         if ('skip' in channelReach) {
@@ -80,7 +90,20 @@ export class DeliveryLedger {
         } else for (const target of channelReach.targets) rows.push({ ...base, id: crypto.randomUUID(), target, status: 'pending', last_error: null });
       }
     }
-    const columns = ['id', 'organization_id', 'subject_type', 'subject_id', 'recipient_id', 'channel', 'kind', 'about_user_id', 'due_at', 'target', 'status', 'last_error'];
+    const columns = [
+      'id',
+      'organization_id',
+      'subject_type',
+      'subject_id',
+      'recipient_id',
+      'channel',
+      'kind',
+      'about_user_id',
+      'due_at',
+      'target',
+      'status',
+      'last_error',
+    ];
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
       await this.em.execute(
@@ -127,7 +150,11 @@ export class DeliveryLedger {
         this.metrics.deliveryRecorded(delivery.channel, 'unknown');
       }
       const attempt = row.attempts + 1;
-      await em.execute(`update delivery set status = 'sending', attempts = ?, lease_until = now() + make_interval(secs => ?) where id = ?`, [attempt, LEASE_MS / 1000, deliveryId]);
+      await em.execute(`update delivery set status = 'sending', attempts = ?, lease_until = now() + make_interval(secs => ?) where id = ?`, [
+        attempt,
+        LEASE_MS / 1000,
+        deliveryId,
+      ]);
       await em.execute(`insert into delivery_attempt (delivery_id, number) values (?, ?)`, [deliveryId, attempt]);
       delivery.attempts = attempt;
       delivery.status = 'sending';
@@ -146,9 +173,21 @@ export class DeliveryLedger {
         `update delivery set status = ?, lease_until = null, last_error = ?, provider_message_id = coalesce(?, provider_message_id),
                 sent_at = case when ? then now() else sent_at end
           where id = ? and status = 'sending' and attempts = ?`,
-        [outcome.status === 'retrying' ? 'pending' : outcome.status, reason, outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null, outcome.status === 'sent', delivery.id, attempt],
+        [
+          outcome.status === 'retrying' ? 'pending' : outcome.status,
+          reason,
+          outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null,
+          outcome.status === 'sent',
+          delivery.id,
+          attempt,
+        ],
       );
-      await em.execute(`update delivery_attempt set outcome = ?, reason = ?, finished_at = now() where delivery_id = ? and number = ?`, [timeline, reason, delivery.id, attempt]);
+      await em.execute(`update delivery_attempt set outcome = ?, reason = ?, finished_at = now() where delivery_id = ? and number = ?`, [
+        timeline,
+        reason,
+        delivery.id,
+        attempt,
+      ]);
     });
     this.metrics.deliveryRecorded(delivery.channel, timeline);
     if (outcome.status === 'sent') this.metrics.observeDeliveryLag(delivery.channel, (Date.now() - delivery.dueAt.getTime()) / 1000);

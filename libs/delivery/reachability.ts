@@ -8,18 +8,27 @@ export type Reach = { targets: string[] } | { skip: string };
  * The one place that decides which channels a user can be reached on: email always (every user has an
  * address), SMS with a phone number, push on each of their push subscriptions.
  */
-export async function reachOf(em: EntityManager, userIds: readonly string[], channels: readonly ProviderChannel[]): Promise<Map<string, Map<ProviderChannel, Reach>>> {
+export async function reachOf(
+  em: EntityManager,
+  userIds: readonly string[],
+  channels: readonly ProviderChannel[],
+): Promise<Map<string, Map<ProviderChannel, Reach>>> {
   const reach = new Map<string, Map<ProviderChannel, Reach>>();
   if (userIds.length === 0) return reach;
   const placeholders = userIds.map(() => '?').join(', ');
   const phones = new Map(
-    (await em.execute<Array<{ id: string; has_phone: boolean }>>(`select id, phone is not null as has_phone from app_user where id in (${placeholders})`, [...userIds])).map(
-      (row) => [row.id, row.has_phone],
-    ),
+    (
+      await em.execute<Array<{ id: string; has_phone: boolean }>>(`select id, phone is not null as has_phone from app_user where id in (${placeholders})`, [
+        ...userIds,
+      ])
+    ).map((row) => [row.id, row.has_phone]),
   );
   const subscriptions = new Map<string, string[]>();
   if (channels.includes('push')) {
-    const rows = await em.execute<Array<{ id: string; user_id: string }>>(`select id, user_id from push_subscription where user_id in (${placeholders}) order by created_at, id`, [...userIds]);
+    const rows = await em.execute<Array<{ id: string; user_id: string }>>(
+      `select id, user_id from push_subscription where user_id in (${placeholders}) order by created_at, id`,
+      [...userIds],
+    );
     for (const row of rows) subscriptions.set(row.user_id, [...(subscriptions.get(row.user_id) ?? []), row.id]);
   }
   for (const userId of userIds) {

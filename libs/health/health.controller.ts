@@ -11,7 +11,11 @@ const CHECK_TIMEOUT_MS = 2000;
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly em: EntityManager, private readonly gateway: WorkflowGateway, metrics: TidingsMetrics) {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly gateway: WorkflowGateway,
+    metrics: TidingsMetrics,
+  ) {
     metrics.setOutboxBacklogSource(async () => (await WorkflowOutbox.backlog(this.em.fork())).pending);
   }
 
@@ -23,10 +27,7 @@ export class HealthController {
   @Public()
   @Get()
   async check(@Res() response: { status(code: number): { json(body: unknown): void } }) {
-    const [outbox, temporal] = await Promise.all([
-      withTimeout(WorkflowOutbox.backlog(this.em.fork())),
-      this.gateway.isHealthy(CHECK_TIMEOUT_MS),
-    ]);
+    const [outbox, temporal] = await Promise.all([withTimeout(WorkflowOutbox.backlog(this.em.fork())), this.gateway.isHealthy(CHECK_TIMEOUT_MS)]);
     const database = outbox !== null;
     response.status(database ? 200 : 503).json({
       status: !database ? 'unavailable' : temporal ? 'ok' : 'degraded',

@@ -1,7 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 
-export interface FieldProblem { field: string; message: string }
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
 
 /** The one error shape every endpoint answers with: `{ statusCode, error, message, details? }`. */
 export interface ApiErrorBody {
@@ -13,10 +16,7 @@ export interface ApiErrorBody {
 
 /** A 400 (or other 4xx) that names the offending field. */
 export function fieldError(field: string, message: string, status = HttpStatus.BAD_REQUEST): HttpException {
-  return new HttpException(
-    { statusCode: status, error: STATUS_CODES[status], message: `${field}: ${message}`, details: [{ field, message }] },
-    status,
-  );
+  return new HttpException({ statusCode: status, error: STATUS_CODES[status], message: `${field}: ${message}`, details: [{ field, message }] }, status);
 }
 
 @Catch()
@@ -35,9 +35,7 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ApiErrorBody {
     // Express's body parser fails with a `type` (malformed JSON, a body too large); Nest wraps it as the cause.
-    const bodyParserError = (exception instanceof HttpException ? exception.cause : exception) as
-      | { type?: string; status?: number }
-      | undefined;
+    const bodyParserError = (exception instanceof HttpException ? exception.cause : exception) as { type?: string; status?: number } | undefined;
     if (bodyParserError && typeof bodyParserError.type === 'string' && (bodyParserError.status ?? 0) >= 400) {
       const status = bodyParserError.status!;
       const message =

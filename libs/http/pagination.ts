@@ -14,11 +14,15 @@ export function decodeCursor(cursor: string | undefined): { at: Date; id: string
     const date = new Date(at);
     // Checked here, so a forged cursor is a 400 rather than a database error: ids are UUIDs, times within PostgreSQL's range.
     const year = date.getUTCFullYear();
-    if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime()) || year < 1 || year > 9999) throw new Error('bad cursor');
+    if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime()) || year < 1 || year > 9999)
+      throw new Error('bad cursor');
     return { at: date, id };
   } catch {
     throw fieldError('cursor', 'is not a cursor this API returned');
   }
 }
 
-export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

@@ -22,7 +22,10 @@ const INBOX_COLUMNS = 'm.id, m.title, m.body, greatest(m.deliver_at, m.created_a
 /** The recipient's own message center: list, unread count, read receipt, removal. */
 @Injectable()
 export class MessageCenterService {
-  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
   async inbox(caller: AuthUser, query: PageQuery): Promise<Page<ReturnType<typeof toInboxItem>>> {
     const after = decodeCursor(query.cursor);
@@ -57,7 +60,11 @@ export class MessageCenterService {
       await this.audit.recordBy(caller, 'message.read', 'message', id);
       await WorkflowOutbox.signal(em, read.workflow_id, readSignal.name, { readAt: new Date(read.read_at).toISOString() });
     });
-    const [row] = await this.em.execute<InboxRow[]>(`select ${INBOX_COLUMNS} from message m where m.id = ? and ${IN_MESSAGE_CENTER}`, [id, caller.id, caller.organizationId]);
+    const [row] = await this.em.execute<InboxRow[]>(`select ${INBOX_COLUMNS} from message m where m.id = ? and ${IN_MESSAGE_CENTER}`, [
+      id,
+      caller.id,
+      caller.organizationId,
+    ]);
     if (!row) throw new NotFoundException('message not found');
     return toInboxItem(row);
   }

@@ -62,7 +62,12 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
   async plan(messageId: string, channels?: readonly ProviderChannel[]): Promise<DeliveryTarget[]> {
     const message = await this.em.findOneOrFail(Message, messageId, { fields: ['organization', 'recipient', 'channels', 'deliverAt', 'createdAt'] });
     return this.ledger.plan({
-      subject: { type: 'message', id: message.id, organizationId: message.organization.id, dueAt: message.deliverAt > message.createdAt ? message.deliverAt : message.createdAt },
+      subject: {
+        type: 'message',
+        id: message.id,
+        organizationId: message.organization.id,
+        dueAt: message.deliverAt > message.createdAt ? message.deliverAt : message.createdAt,
+      },
       kind: 'message',
       recipientIds: [message.recipient.id],
       channels: channels ?? message.channels.filter(isProviderChannel),
@@ -82,8 +87,15 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
 
   /** A channel Temporal gave up on (a day of transient failures), for workflows started before the ledger. */
   async recordChannelGaveUp(messageId: string, channel: ProviderChannel, reason: string): Promise<void> {
-    const open = await this.em.find(Delivery, { subjectType: 'message', subjectId: messageId, channel, status: { $in: ['pending', 'sending'] } }, { fields: ['id'] });
-    await this.ledger.giveUp(open.map((delivery) => delivery.id), reason);
+    const open = await this.em.find(
+      Delivery,
+      { subjectType: 'message', subjectId: messageId, channel, status: { $in: ['pending', 'sending'] } },
+      { fields: ['id'] },
+    );
+    await this.ledger.giveUp(
+      open.map((delivery) => delivery.id),
+      reason,
+    );
   }
 
   /** A message that reached its recipient nowhere is `failed`: no message center, and every send failed. */
@@ -104,7 +116,13 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
       [messageId],
     );
     if (rows.length === 1) {
-      await this.audit.record({ organizationId: rows[0].organization_id, actorId: null, action: 'message.dismissed', subjectType: 'message', subjectId: messageId });
+      await this.audit.record({
+        organizationId: rows[0].organization_id,
+        actorId: null,
+        action: 'message.dismissed',
+        subjectType: 'message',
+        subjectId: messageId,
+      });
       return { outcome: 'dismissed' };
     }
     const message = await this.em.findOne(Message, messageId, { fields: ['status', 'dismissAt'] });

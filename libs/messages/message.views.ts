@@ -61,7 +61,16 @@ export interface DeliveryView {
 function deliveryViews(message: Message, status: Message['status'], channel: Message['channels'][number], deliveries: DeliveryWithTimeline[]): DeliveryView[] {
   if (channel === 'message_center') {
     const reached = reachedRecipient(status);
-    return [{ channel, status: reached ? 'sent' : status === 'cancelled' ? 'skipped' : 'pending', attempts: reached ? 1 : 0, lastError: null, sentAt: reached ? reachedMessageCenterAt(message) : null, timeline: [] }];
+    return [
+      {
+        channel,
+        status: reached ? 'sent' : status === 'cancelled' ? 'skipped' : 'pending',
+        attempts: reached ? 1 : 0,
+        lastError: null,
+        sentAt: reached ? reachedMessageCenterAt(message) : null,
+        timeline: [],
+      },
+    ];
   }
   const rows = deliveries.filter((delivery) => delivery.channel === channel);
   if (rows.length === 0) {

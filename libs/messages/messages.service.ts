@@ -72,7 +72,12 @@ export class MessagesService {
       await this.em.transactional(async (em) => {
         em.persist(message);
         await em.flush();
-        await this.audit.recordBy(caller, 'message.scheduled', 'message', message.id, { recipientId: recipient.id, channels: dto.channels, deliverAt, dismissAt });
+        await this.audit.recordBy(caller, 'message.scheduled', 'message', message.id, {
+          recipientId: recipient.id,
+          channels: dto.channels,
+          deliverAt,
+          dismissAt,
+        });
         const input: ScheduledMessageInput = { messageId: message.id, deliverAt: deliverAt.toISOString(), dismissAt: dismissAt?.toISOString() ?? null };
         await WorkflowOutbox.start(em, {
           workflowType: SCHEDULED_MESSAGE_WORKFLOW,
@@ -99,8 +104,17 @@ export class MessagesService {
     const after = decodeCursor(query.cursor);
     if (after) (where.$and ??= []).push({ $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, id: { $lt: after.id } }] });
     const messages = await this.em.find(Message, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 });
-    const deliveries = await deliveriesOf(this.em, 'message', messages.slice(0, query.limit).map((m) => m.id));
-    return this.page(messages, query.limit, (m) => m.createdAt, (m) => toMessageView(m, deliveries.get(m.id)));
+    const deliveries = await deliveriesOf(
+      this.em,
+      'message',
+      messages.slice(0, query.limit).map((m) => m.id),
+    );
+    return this.page(
+      messages,
+      query.limit,
+      (m) => m.createdAt,
+      (m) => toMessageView(m, deliveries.get(m.id)),
+    );
   }
 
   async get(caller: AuthUser, id: string) {
@@ -185,7 +199,11 @@ export class MessagesService {
   }
 
   private async findByIdempotencyKey(caller: AuthUser, idempotencyKey: string, requestHash: string) {
-    const earlier = await this.em.findOne(Message, { createdBy: caller.id, idempotencyKey }, { fields: ['id', 'status', 'deliverAt', 'dismissAt', 'removedAt', 'workflowId', 'requestHash'] });
+    const earlier = await this.em.findOne(
+      Message,
+      { createdBy: caller.id, idempotencyKey },
+      { fields: ['id', 'status', 'deliverAt', 'dismissAt', 'removedAt', 'workflowId', 'requestHash'] },
+    );
     if (!earlier) return null;
     if (earlier.requestHash !== requestHash) {
       throw fieldError('Idempotency-Key', 'was already used for a different request', 422);

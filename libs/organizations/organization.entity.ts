@@ -8,7 +8,10 @@ export type NotificationMode = (typeof NOTIFICATION_MODES)[number];
 export const MAX_UNREAD_REMINDER_MINUTES = 7 * 24 * 60;
 
 @Entity({ tableName: 'organization' })
-@Check({ name: 'organization_unread_reminder_minutes_check', expression: `unread_reminder_minutes >= 0 AND unread_reminder_minutes <= ${MAX_UNREAD_REMINDER_MINUTES}` })
+@Check({
+  name: 'organization_unread_reminder_minutes_check',
+  expression: `unread_reminder_minutes >= 0 AND unread_reminder_minutes <= ${MAX_UNREAD_REMINDER_MINUTES}`,
+})
 export class Organization {
   @PrimaryKey({ type: 'uuid' })
   id: string = crypto.randomUUID();

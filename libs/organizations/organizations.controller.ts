@@ -10,7 +10,10 @@ import { OrganizationsService } from './organizations.service.js';
 @ApiBearerAuth()
 @Controller('v1')
 export class OrganizationsController {
-  constructor(private readonly organizations: OrganizationsService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly organizations: OrganizationsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Platform operators create organisations with the bootstrap token, not a user's token. */
   @Public()

@@ -12,7 +12,11 @@ import { Organization, type NotificationMode } from './organization.entity.js';
 
 @Injectable()
 export class OrganizationsService {
-  constructor(private readonly em: EntityManager, private readonly users: UsersService, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
 
   /** An organisation is born with its first admin, in one transaction: never one without the other. */
   async create(dto: CreateOrganizationDto) {
@@ -89,10 +93,21 @@ export interface OrganizationSettings {
   unreadReminderMinutes: number;
 }
 
-async function replaceList<T extends object>(em: EntityManager, entity: EntityClass<T>, key: 'user' | 'team', organizationId: string, ids: string[]): Promise<void> {
+async function replaceList<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  key: 'user' | 'team',
+  organizationId: string,
+  ids: string[],
+): Promise<void> {
   await em.nativeDelete(entity, { organization: organizationId, [key]: { $nin: ids } } as never);
   if (!ids.length) return;
   const addedAt = new Date();
   const rows = ids.map((id) => ({ organization: organizationId, [key]: id, createdAt: addedAt }));
-  await em.createQueryBuilder(entity).insert(rows as never).onConflict().ignore().execute('run');
+  await em
+    .createQueryBuilder(entity)
+    .insert(rows as never)
+    .onConflict()
+    .ignore()
+    .execute('run');
 }

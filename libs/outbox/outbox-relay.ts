@@ -147,11 +147,17 @@ export class OutboxRelay implements OnApplicationShutdown {
   private async release(entry: ClaimedEntry, error: unknown): Promise<void> {
     const unavailable = error instanceof TemporalUnavailableError;
     const delaySeconds = unavailable ? UNAVAILABLE_PAUSE_MS / 1000 : Math.min(300, 2 ** Math.min(entry.attempts, 9));
-    if (!unavailable) this.logger.error(`outbox entry ${entry.id} (${entry.command.kind} ${entry.command.workflowId}) failed, attempt ${entry.attempts}: ${(error as Error).message}`);
-    await this.em.getConnection().execute(
-      `update workflow_outbox set available_at = now() + make_interval(secs => ?), last_error = ? where id = ?`,
-      [delaySeconds, String((error as Error)?.message ?? error).slice(0, 500), entry.id],
-    );
+    if (!unavailable)
+      this.logger.error(
+        `outbox entry ${entry.id} (${entry.command.kind} ${entry.command.workflowId}) failed, attempt ${entry.attempts}: ${(error as Error).message}`,
+      );
+    await this.em
+      .getConnection()
+      .execute(`update workflow_outbox set available_at = now() + make_interval(secs => ?), last_error = ? where id = ?`, [
+        delaySeconds,
+        String((error as Error)?.message ?? error).slice(0, 500),
+        entry.id,
+      ]);
   }
 
   private async listen(): Promise<void> {

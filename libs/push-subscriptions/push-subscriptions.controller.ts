@@ -10,7 +10,10 @@ import { PushSubscriptionsService } from './push-subscriptions.service.js';
 @ApiBearerAuth()
 @Controller('v1')
 export class PushSubscriptionsController {
-  constructor(private readonly subscriptions: PushSubscriptionsService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly subscriptions: PushSubscriptionsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** The application server key a browser passes to pushManager.subscribe(). */
   @Public()

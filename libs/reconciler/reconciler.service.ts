@@ -92,7 +92,12 @@ export class ReconcilerService {
     // A closed workflow is never started again under its id, so such a message needs an operator.
     const ended = rows.filter((row) => states.get(row.workflow_id) === 'closed');
     if (ended.length > 0) {
-      this.logger.warn(`${ended.length} past-due message(s) whose workflow ended without delivering them, e.g. ${ended.slice(0, 5).map((row) => row.id).join(', ')}`);
+      this.logger.warn(
+        `${ended.length} past-due message(s) whose workflow ended without delivering them, e.g. ${ended
+          .slice(0, 5)
+          .map((row) => row.id)
+          .join(', ')}`,
+      );
     }
     const repairs = rows
       .filter((row) => states.get(row.workflow_id) !== 'closed')
@@ -160,7 +165,9 @@ export class ReconcilerService {
       [this.lookbackSeconds(), this.config.reconciler.graceSeconds, workflowIdForConversationMessage(''), SCAN_LIMIT],
     );
     if (rows.length === 0) return;
-    const starts = rows.map((row) => conversationMessageWorkflowStart({ organizationId: row.organization_id, conversationId: row.conversation_id, messageId: row.id }));
+    const starts = rows.map((row) =>
+      conversationMessageWorkflowStart({ organizationId: row.organization_id, conversationId: row.conversation_id, messageId: row.id }),
+    );
     const states = await this.workflowStates(starts.map((start) => start.workflowId));
     const missing = starts.filter((start) => !states.has(start.workflowId));
     await WorkflowOutbox.enqueue(this.em, ...missing.map((start): OutboxCommand => ({ kind: 'start', ...start })));

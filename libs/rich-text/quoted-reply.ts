@@ -47,8 +47,23 @@ export function stripQuotedReply(mail: InboundMailBody): RichText {
 const MAX_INBOUND_HTML_CHARS = 8 * MAX_RICH_TEXT_BYTES;
 const MAX_INBOUND_HTML_DEPTH = 1000;
 const VOID_ELEMENTS = new Set([
-  'area', 'base', 'basefont', 'br', 'col', 'embed', 'frame', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param',
-  'source', 'track', 'wbr',
+  'area',
+  'base',
+  'basefont',
+  'br',
+  'col',
+  'embed',
+  'frame',
+  'hr',
+  'img',
+  'input',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
 ]);
 
 /** Elements a browser closes when a sibling of the same name opens (`<p>a<p>b`), so they do not nest. */
@@ -97,8 +112,7 @@ const ATTRIBUTION = [
 ];
 /** The loose form, trusted only right before a block of `>` lines: "Jane wrote:". */
 const LOOSE_ATTRIBUTION = /\b(wrote|writes|a [ée]crit|schrieb|escribi[óo]|schreef)\b[^:]{0,200}:$/i;
-const ORIGINAL_MESSAGE =
-  /^-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|Oorspronkelijk bericht)\s*-{2,}$/i;
+const ORIGINAL_MESSAGE = /^-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|Oorspronkelijk bericht)\s*-{2,}$/i;
 /** Outlook's separator before its header block. */
 const UNDERSCORES = /^_{10,}$/;
 /** Outlook's header block: "From: …" and, within a few lines, "Sent: …" or "Date: …" (also bold as *From:*). */
@@ -210,9 +224,42 @@ const HISTORY_IDS = /^(x_)*(appendonsend|divRplyFwdMsg|mail-editor-reference-mes
 
 /** Elements that start and end a line of text. */
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'center', 'dd', 'div', 'dl', 'dt', 'footer', 'form', 'h1', 'h2',
-  'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'html', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'table', 'tbody',
-  'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'center',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'html',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ]);
 /** Elements whose text nobody sees. */
 const INVISIBLE = new Set(['head', 'script', 'style', 'template', 'title']);

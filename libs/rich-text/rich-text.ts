@@ -30,9 +30,35 @@ const MAX_NESTING = 64;
  * - script, iframe, object, embed, form and input elements, and every event-handler attribute.
  */
 const ALLOWED_TAGS = [
-  'p', 'br', 'b', 'strong', 'i', 'em', 'u', 's', 'strike', 'blockquote', 'ul', 'ol', 'li', 'a',
-  'h1', 'h2', 'h3', 'h4', 'pre', 'code', 'span', 'div', 'hr',
-  'table', 'thead', 'tbody', 'tr', 'th', 'td',
+  'p',
+  'br',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  's',
+  'strike',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'pre',
+  'code',
+  'span',
+  'div',
+  'hr',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
 ];
 
 /**
@@ -41,9 +67,33 @@ const ALLOWED_TAGS = [
  * Every other disallowed element (font, center, section, …) is unwrapped and its text kept.
  */
 const DROPPED_WITH_CONTENT = [
-  'script', 'style', 'textarea', 'option', 'select', 'datalist', 'button', 'xmp', 'noscript', 'noembed', 'noframes',
-  'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'template', 'svg', 'math', 'canvas',
-  'video', 'audio', 'picture', 'map', 'head', 'title',
+  'script',
+  'style',
+  'textarea',
+  'option',
+  'select',
+  'datalist',
+  'button',
+  'xmp',
+  'noscript',
+  'noembed',
+  'noframes',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'template',
+  'svg',
+  'math',
+  'canvas',
+  'video',
+  'audio',
+  'picture',
+  'map',
+  'head',
+  'title',
 ];
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
@@ -178,5 +228,8 @@ export function previewOf(text: string, maxChars = 140): string {
   const codePoints = Array.from(collapsed);
   if (codePoints.length <= limit) return collapsed;
   // A cut inside an emoji ZWJ sequence would leave a dangling joiner: drop it with the trailing space.
-  return `${codePoints.slice(0, limit).join('').replace(/[\s\u200d]+$/, '')}…`;
+  return `${codePoints
+    .slice(0, limit)
+    .join('')
+    .replace(/[\s\u200d]+$/, '')}…`;
 }

@@ -9,16 +9,29 @@ import { TeamMember } from './team-member.entity.js';
 import { AddTeamMemberDto, CreateTeamDto } from './team.dto.js';
 import { Team } from './team.entity.js';
 
-export interface TeamView { id: string; name: string; memberIds: string[]; createdAt: Date }
+export interface TeamView {
+  id: string;
+  name: string;
+  memberIds: string[];
+  createdAt: Date;
+}
 
 @Injectable()
 export class TeamsService {
-  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
   async list(organizationId: string): Promise<TeamView[]> {
     const teams = await this.em.find(Team, { organization: organizationId }, { orderBy: { name: 'asc', id: 'asc' }, limit: 1000 });
     const memberships = await this.em.find(TeamMember, { team: { $in: teams.map((team) => team.id) } }, { orderBy: { createdAt: 'asc', user: 'asc' } });
-    return teams.map((team) => toTeamView(team, memberships.filter((m) => m.team.id === team.id)));
+    return teams.map((team) =>
+      toTeamView(
+        team,
+        memberships.filter((m) => m.team.id === team.id),
+      ),
+    );
   }
 
   async create(caller: AuthUser, dto: CreateTeamDto): Promise<TeamView> {
@@ -43,7 +56,12 @@ export class TeamsService {
     const user = await this.em.findOne(User, { id: dto.userId, organization: caller.organizationId, role: { $in: ['admin', 'staff'] } });
     if (!user) throw fieldError('userId', 'is not a staff or admin user of your organization', 422);
     await this.em.transactional(async (em) => {
-      const added = await em.createQueryBuilder(TeamMember).insert({ ...new TeamMember(), team: team.id, user: user.id }).onConflict(['team', 'user']).ignore().execute('run');
+      const added = await em
+        .createQueryBuilder(TeamMember)
+        .insert({ ...new TeamMember(), team: team.id, user: user.id })
+        .onConflict(['team', 'user'])
+        .ignore()
+        .execute('run');
       if (added.affectedRows) await this.audit.recordBy(caller, 'team.member_added', 'team', team.id, { userId: user.id });
     });
     return this.view(team);
@@ -69,7 +87,6 @@ export class TeamsService {
     if (!team) throw new NotFoundException('team not found');
     return team;
   }
-
 
   private async view(team: Team): Promise<TeamView> {
     return toTeamView(team, await this.em.find(TeamMember, { team: team.id }, { orderBy: { createdAt: 'asc', user: 'asc' } }));

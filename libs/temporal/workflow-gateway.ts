@@ -92,10 +92,12 @@ export class WorkflowGateway implements OnApplicationShutdown {
   /** Whether the Temporal frontend answers its health check within `timeoutMs`. */
   async isHealthy(timeoutMs: number): Promise<boolean> {
     const deadline = new Date(Date.now() + timeoutMs);
-    return this.connection.withDeadline(deadline, () => this.connection.healthService.check({})).then(
-      () => true,
-      () => false,
-    );
+    return this.connection
+      .withDeadline(deadline, () => this.connection.healthService.check({}))
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -108,9 +110,10 @@ export class WorkflowGateway implements OnApplicationShutdown {
       workflowId: start.workflowId,
       args: start.args,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: Object.entries(start.searchAttributes).map(
-        ([name, value]): SearchAttributePair => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value }),
-      ),
+      typedSearchAttributes: Object.entries(start.searchAttributes).map(([name, value]): SearchAttributePair => ({
+        key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD),
+        value,
+      })),
     };
   }
 

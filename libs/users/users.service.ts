@@ -22,7 +22,10 @@ export const toUserView = (user: User): UserView => ({
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly em: EntityManager, private readonly audit: AuditService) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly audit: AuditService,
+  ) {}
 
   async create(organizationId: string, dto: CreateUserDto): Promise<UserView> {
     const email = dto.email.toLowerCase();
@@ -46,7 +49,11 @@ export class UsersService {
   }
 
   async list(organizationId: string, role?: string): Promise<UserView[]> {
-    const users = await this.em.find(User, { organization: organizationId, ...(role ? { role: role as User['role'] } : {}) }, { orderBy: { name: 'asc', id: 'asc' }, limit: 1000 });
+    const users = await this.em.find(
+      User,
+      { organization: organizationId, ...(role ? { role: role as User['role'] } : {}) },
+      { orderBy: { name: 'asc', id: 'asc' }, limit: 1000 },
+    );
     return users.map(toUserView);
   }
 

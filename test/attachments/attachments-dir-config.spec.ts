@@ -13,9 +13,11 @@ describe('ATTACHMENTS_DIR', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-config-')), 'not-a-directory');
     fs.writeFileSync(file, '');
     try {
-      expect(() => loadConfig({ ATTACHMENTS_DIR: file, PORT: 'x' })).toThrow(expect.objectContaining({
-        problems: [`ATTACHMENTS_DIR must be a directory (got "${file}", which is not)`, 'PORT must be an integer from 0 to 65535 (got "x")'],
-      }));
+      expect(() => loadConfig({ ATTACHMENTS_DIR: file, PORT: 'x' })).toThrow(
+        expect.objectContaining({
+          problems: [`ATTACHMENTS_DIR must be a directory (got "${file}", which is not)`, 'PORT must be an integer from 0 to 65535 (got "x")'],
+        }),
+      );
       expect(() => loadConfig({ ATTACHMENTS_DIR: path.join(file, 'inside') })).toThrow('ATTACHMENTS_DIR cannot be created');
       expect(() => loadConfig({ ATTACHMENTS_DIR: '/' })).toThrow('ATTACHMENTS_DIR must not be the filesystem root');
     } finally {

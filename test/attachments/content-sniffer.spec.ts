@@ -27,7 +27,9 @@ describe('attachment content sniffing', () => {
 
   test('the name must be allowed and agree with the content', () => {
     expect(verdict('scan.PDF', '%PDF-1.7\n')).toEqual({ contentType: 'application/pdf' });
-    expect(verdict('scan.pdf', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toEqual({ refusal: "the content is a PNG image, which does not match the name's .pdf" });
+    expect(verdict('scan.pdf', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toEqual({
+      refusal: "the content is a PNG image, which does not match the name's .pdf",
+    });
     expect(verdict('README', 'hello')).toEqual({ refusal: expect.stringMatching(/^a name without an extension is not allowed/) });
     expect(verdict('page.txt', '\ufeff  <!DOCTYPE html><p>hi')).toEqual({ refusal: 'the content is HTML, SVG or XML markup, which is not allowed' });
   });

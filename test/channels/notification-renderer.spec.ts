@@ -26,9 +26,7 @@ describe('NotificationRenderer', () => {
 
   it('privacy mode: email subject and SMS text have the agreed wording', () => {
     expect(renderer.render({ ...input, mode: 'privacy', channel: 'email' }).subject).toBe('You have a new secure message from Acme Clinic');
-    expect(renderer.render({ ...input, mode: 'privacy', channel: 'sms' }).text).toBe(
-      `Acme Clinic: you have a new secure message. Read it at ${input.url}`,
-    );
+    expect(renderer.render({ ...input, mode: 'privacy', channel: 'sms' }).text).toBe(`Acme Clinic: you have a new secure message. Read it at ${input.url}`);
   });
 
   it('convenience mode: email has the title as subject, the body and link in text, and escaped body in html', () => {

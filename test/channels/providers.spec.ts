@@ -28,13 +28,7 @@ import { WebPushProvider } from '../../libs/channels/providers/web-push.provider
 import { APP_CONFIG, loadConfig, type AppConfig } from '../../libs/config/app-config.js';
 import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
 import type { LoopbackFake } from '../fakes/loopback-fake.js';
-import {
-  PUSH_FAKE_CA_CERT,
-  PushServiceFake,
-  createPushSubscription,
-  generateVapidKeys,
-  pushFakeAgent,
-} from '../fakes/push-service-fake.js';
+import { PUSH_FAKE_CA_CERT, PushServiceFake, createPushSubscription, generateVapidKeys, pushFakeAgent } from '../fakes/push-service-fake.js';
 import { SendgridFake } from '../fakes/sendgrid-fake.js';
 import { TwilioFake } from '../fakes/twilio-fake.js';
 
@@ -424,7 +418,10 @@ describe('ChannelsModule', () => {
     const globalConfig = {
       module: class GlobalConfigStub {},
       global: true,
-      providers: [{ provide: APP_CONFIG, useValue: loadConfig(env) }, { provide: EntityManager, useValue: {} }],
+      providers: [
+        { provide: APP_CONFIG, useValue: loadConfig(env) },
+        { provide: EntityManager, useValue: {} },
+      ],
       exports: [APP_CONFIG, EntityManager],
     };
     return Test.createTestingModule({ imports: [globalConfig, ChannelsModule] }).compile();

@@ -16,7 +16,14 @@ describe('configuration', () => {
   test('every bad value is reported at once, each with its reason', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ PORT: 'eighty', EMAIL_PROVIDER: 'sendgrid', SMS_PROVIDER: 'carrier-pigeon', PUSH_PROVIDER: 'webpush', VAPID_SUBJECT: 'ops@example.org', DATABASE_URL: 'not a url' });
+      loadConfig({
+        PORT: 'eighty',
+        EMAIL_PROVIDER: 'sendgrid',
+        SMS_PROVIDER: 'carrier-pigeon',
+        PUSH_PROVIDER: 'webpush',
+        VAPID_SUBJECT: 'ops@example.org',
+        DATABASE_URL: 'not a url',
+      });
     } catch (e) {
       error = e as ConfigError;
     }
@@ -34,7 +41,9 @@ describe('configuration', () => {
   });
 
   test('production refuses to start with the development secrets', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TIDINGS_BOOTSTRAP_TOKEN is required in production[\s\S]*JWT_SECRET is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /TIDINGS_BOOTSTRAP_TOKEN is required in production[\s\S]*JWT_SECRET is required in production/,
+    );
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow('JWT_SECRET must be at least 16 characters long');
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('EMAIL_REPLY_SECRET is required in production');
   });

@@ -8,7 +8,9 @@ import { Platform } from '../support/platform.js';
 
 const MAX_BYTES = 25 * 1024 * 1024;
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+);
 const TEXT = Buffer.from('Claim 4411: approved. Grüße, 東京 ✓\n');
 const EXE = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(120), Buffer.from('This program cannot be run in DOS mode.')]);
 
@@ -105,7 +107,8 @@ describe('attachments (end to end)', () => {
     return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
   };
   /** Every file under the attachments directory, incoming uploads included. */
-  const storedFiles = () => (fs.readdirSync(attachmentsDir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(attachmentsDir, f)).isFile()).sort();
+  const storedFiles = () =>
+    (fs.readdirSync(attachmentsDir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(attachmentsDir, f)).isFile()).sort();
   const attachmentRows = async () => (await platform.query<{ n: number }>('select count(*)::int as n from attachment'))[0].n;
   /** Runs `attempt` and checks it left no file and no row behind. */
   const leavesNothing = async <T>(attempt: () => Promise<T>): Promise<T> => {
@@ -148,9 +151,13 @@ describe('attachments (end to end)', () => {
     expect(response.headers.get('cache-control')).toBe('private, no-store');
 
     const audit = await platform.query<{ action: string; actor_id: string; details: unknown }>(
-      `select action, actor_id, details from audit_event where subject_type = 'attachment' and subject_id = $1 order by created_at`, [id],
+      `select action, actor_id, details from audit_event where subject_type = 'attachment' and subject_id = $1 order by created_at`,
+      [id],
     );
-    expect(audit.map((row) => [row.action, row.actor_id])).toEqual([['attachment.uploaded', uploader.id], ['attachment.downloaded', uploader.id]]);
+    expect(audit.map((row) => [row.action, row.actor_id])).toEqual([
+      ['attachment.uploaded', uploader.id],
+      ['attachment.downloaded', uploader.id],
+    ]);
     expect(JSON.stringify(audit)).not.toContain('Résumé');
   });
 
@@ -159,7 +166,12 @@ describe('attachments (end to end)', () => {
     const theirs = (await upload(otherOrg.admin, 'theirs.txt', TEXT)).body.id;
     const unknown = await download(uploader.api, crypto.randomUUID());
     expect(unknown.status).toBe(404);
-    for (const [api, id] of [[colleague, mine], [org.admin, mine], [otherOrg.admin, mine], [uploader.api, theirs]] as const) {
+    for (const [api, id] of [
+      [colleague, mine],
+      [org.admin, mine],
+      [otherOrg.admin, mine],
+      [uploader.api, theirs],
+    ] as const) {
       const response = await download(api, id);
       expect(response.status).toBe(404);
       expect(response.bytes.toString()).toBe(unknown.bytes.toString());
@@ -260,7 +272,11 @@ describe('attachments (end to end)', () => {
     expect(json.body.details[0].field).toBe('file');
 
     const truncated = `--b\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\n\r\nhello, this body never ends`;
-    for (const [body, contentType] of [[truncated, 'multipart/form-data; boundary=b'], ['--b\r\ngarbage', 'multipart/form-data'], ['x', 'multipart/form-data; boundary=b']]) {
+    for (const [body, contentType] of [
+      [truncated, 'multipart/form-data; boundary=b'],
+      ['--b\r\ngarbage', 'multipart/form-data'],
+      ['x', 'multipart/form-data; boundary=b'],
+    ]) {
       const malformed = await leavesNothing(() => post(uploader.api, body, { 'content-type': contentType }));
       expect(malformed.status).toBe(400);
       expect(malformed.body).toMatchObject({ statusCode: 400, details: [{ field: 'body', message: 'is not a well-formed multipart/form-data body' }] });

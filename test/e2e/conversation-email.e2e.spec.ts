@@ -49,7 +49,10 @@ describe('conversations by email (end to end)', () => {
         INBOUND_EMAIL_SECRET: INBOUND_SECRET,
       },
     }).start();
-    [privacy, convenience] = await Promise.all([createOrganization(platform.baseUrl), createOrganization(platform.baseUrl, { notificationMode: 'convenience' })]);
+    [privacy, convenience] = await Promise.all([
+      createOrganization(platform.baseUrl),
+      createOrganization(platform.baseUrl, { notificationMode: 'convenience' }),
+    ]);
     [sam, alice, bob, cora, dan, alma, bert] = await Promise.all([
       addUser(privacy, 'staff', 'Sam Staff'),
       addUser(privacy, 'member', 'Alice Member'),
@@ -102,7 +105,8 @@ describe('conversations by email (end to end)', () => {
   const messageCount = async (conversationId: string) =>
     (await platform.query<{ n: number }>(`select count(*)::int as n from conversation_message where conversation_id = $1`, [conversationId]))[0].n;
   const inboundCount = async () => (await platform.query<{ n: number }>(`select count(*)::int as n from inbound_email`))[0].n;
-  const statusOf = async (conversationId: string) => (await platform.query<{ status: string }>(`select status from conversation where id = $1`, [conversationId]))[0].status;
+  const statusOf = async (conversationId: string) =>
+    (await platform.query<{ status: string }>(`select status from conversation where id = $1`, [conversationId]))[0].status;
 
   /** A reply as Gmail sends it: the answer on top, the earlier message quoted below it in both parts. */
   const gmailReply = (answerText: string, answerHtml: string, quoted: string) => ({
@@ -130,7 +134,13 @@ describe('conversations by email (end to end)', () => {
     const [row] = await platform.query<{ id: string; status: string; reason: string; conversation_id: string | null; message_id: string | null }>(
       `select id, status, reason, conversation_id, message_id from inbound_email order by created_at desc limit 1`,
     );
-    expect(row).toEqual({ id: expect.any(String), status: 'refused', reason: response.body.reason, conversation_id: audited ? conversationId : null, message_id: null });
+    expect(row).toEqual({
+      id: expect.any(String),
+      status: 'refused',
+      reason: response.body.reason,
+      conversation_id: audited ? conversationId : null,
+      message_id: null,
+    });
     const audit = await platform.query<{ subject_id: string }>(
       `select subject_id from audit_event where action = 'conversation.email_reply_refused' and details->>'inboundEmailId' = $1`,
       [row.id],
@@ -141,7 +151,11 @@ describe('conversations by email (end to end)', () => {
 
   describe('privacy mode', () => {
     test('each recipient is told by email that a message waits, with a link and threading headers but not a word of the conversation; the author hears nothing', async () => {
-      const conversation = await start(sam, { subject: 'Biopsy results ZEPHYRINE', to: [alice.id, bob.id], body: '<p>Your MARIGOLD panel came back clear.</p>' });
+      const conversation = await start(sam, {
+        subject: 'Biopsy results ZEPHYRINE',
+        to: [alice.id, bob.id],
+        body: '<p>Your MARIGOLD panel came back clear.</p>',
+      });
 
       const mails = [await emailOf(conversation.firstMessageId, alice), await emailOf(conversation.firstMessageId, bob)];
       for (const mail of mails) {
@@ -151,15 +165,21 @@ describe('conversations by email (end to end)', () => {
         expect(mail.html).toContain(`href="${APP_URL}/conversations/${conversation.id}"`);
         // Privacy mode invites no answer by email.
         expect(mail.replyTo).toBeUndefined();
-        expect(mail.headers).toEqual({ 'Message-ID': expect.stringMatching(MESSAGE_ID), 'In-Reply-To': expect.stringMatching(MESSAGE_ID), References: mails[0].headers!['In-Reply-To'] });
+        expect(mail.headers).toEqual({
+          'Message-ID': expect.stringMatching(MESSAGE_ID),
+          'In-Reply-To': expect.stringMatching(MESSAGE_ID),
+          References: mails[0].headers!['In-Reply-To'],
+        });
       }
       expect(mails[0].headers!['Message-ID']).not.toBe(mails[1].headers!['Message-ID']);
       expect(mails[0].headers!['In-Reply-To']).toBe(mails[1].headers!['In-Reply-To']);
 
-      expect(await finalNotificationsOf(conversation.firstMessageId)).toEqual(inOrder([
-        { user_id: alice.id, channel: 'email', kind: 'new_message', about_user_id: alice.id, status: 'sent' },
-        { user_id: bob.id, channel: 'email', kind: 'new_message', about_user_id: bob.id, status: 'sent' },
-      ]));
+      expect(await finalNotificationsOf(conversation.firstMessageId)).toEqual(
+        inOrder([
+          { user_id: alice.id, channel: 'email', kind: 'new_message', about_user_id: alice.id, status: 'sent' },
+          { user_id: bob.id, channel: 'email', kind: 'new_message', about_user_id: bob.id, status: 'sent' },
+        ]),
+      );
       expect(sendgrid.received.filter((mail) => mail.to.includes(sam.email))).toEqual([]);
     });
 
@@ -182,10 +202,12 @@ describe('conversations by email (end to end)', () => {
 
       // Reading again sends nothing more; with everyone having read, the message's workflow is done.
       expect((await alice.api.post(`/v1/conversations/${conversation.id}/read`)).status).toBe(200);
-      expect(await finalNotificationsOf(messageId)).toEqual(inOrder([
-        { user_id: alice.id, channel: 'email', kind: 'new_message', about_user_id: alice.id, status: 'sent' },
-        { user_id: sam.id, channel: 'email', kind: 'read_receipt', about_user_id: alice.id, status: 'sent' },
-      ]));
+      expect(await finalNotificationsOf(messageId)).toEqual(
+        inOrder([
+          { user_id: alice.id, channel: 'email', kind: 'new_message', about_user_id: alice.id, status: 'sent' },
+          { user_id: sam.id, channel: 'email', kind: 'read_receipt', about_user_id: alice.id, status: 'sent' },
+        ]),
+      );
     });
   });
 
@@ -237,7 +259,12 @@ describe('conversations by email (end to end)', () => {
     let coraAddress: string;
 
     beforeAll(async () => {
-      conversation = await start(cora, { subject: 'Your prescription renewal', to: [alma.id, bert.id], cc: [dan.id], body: '<p>Your renewal is ready for pickup.</p>' });
+      conversation = await start(cora, {
+        subject: 'Your prescription renewal',
+        to: [alma.id, bert.id],
+        cc: [dan.id],
+        body: '<p>Your renewal is ready for pickup.</p>',
+      });
       almaAddress = (await emailOf(conversation.firstMessageId, alma)).replyTo!;
       const almaMessage = await reply(alma, conversation.id, '<p>Which pharmacy?</p>');
       coraAddress = (await emailOf(almaMessage.id, cora)).replyTo!;
@@ -285,14 +312,19 @@ describe('conversations by email (end to end)', () => {
       expect(notified.map((row) => row.user_id).sort()).toEqual([bert.id, cora.id, dan.id].sort());
       expect(notified.every((row) => row.status === 'sent')).toBe(true);
 
-      expect(await platform.query(`select from_address, to_address, status, reason, conversation_id, user_id from inbound_email where message_id = $1`, [messageId])).toEqual([
-        { from_address: alma.email, to_address: almaAddress, status: 'accepted', reason: null, conversation_id: conversation.id, user_id: alma.id },
-      ]);
+      expect(
+        await platform.query(`select from_address, to_address, status, reason, conversation_id, user_id from inbound_email where message_id = $1`, [messageId]),
+      ).toEqual([{ from_address: alma.email, to_address: almaAddress, status: 'accepted', reason: null, conversation_id: conversation.id, user_id: alma.id }]);
     });
 
     test('the secret may also be given as ?secret=, and a plain-text-only reply works', async () => {
       const posted = await inbound(
-        { from: alma.email, to: almaAddress, SPF: 'pass', text: 'See you at nine.\n\nOn Tue, Jan 9, 2024 at 8:00 AM Tidings <no-reply@tidings.test> wrote:\n> earlier\n' },
+        {
+          from: alma.email,
+          to: almaAddress,
+          SPF: 'pass',
+          text: 'See you at nine.\n\nOn Tue, Jan 9, 2024 at 8:00 AM Tidings <no-reply@tidings.test> wrote:\n> earlier\n',
+        },
         { secret: INBOUND_SECRET, via: 'query' },
       );
       expect(posted).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
@@ -305,7 +337,11 @@ describe('conversations by email (end to end)', () => {
       await expectRefused(replyFrom(cora, almaAddress), /sender does not match the reply address/, conversation.id);
       await expectRefused(replyFrom(bert, almaAddress), /sender does not match the reply address/, conversation.id);
       await expectRefused({ ...replyFrom(alma, almaAddress), from: 'Alma Member <alma.member@gmail.example>' }, /sender does not match/, conversation.id);
-      const row = await expectRefused({ ...replyFrom(alma, almaAddress), from: 'Stranger <stranger@elsewhere.test>' }, /sender does not match/, conversation.id);
+      const row = await expectRefused(
+        { ...replyFrom(alma, almaAddress), from: 'Stranger <stranger@elsewhere.test>' },
+        /sender does not match/,
+        conversation.id,
+      );
       expect(await platform.query(`select from_address, to_address, user_id from inbound_email where id = $1`, [row.id])).toEqual([
         { from_address: 'stranger@elsewhere.test', to_address: almaAddress, user_id: null },
       ]);
@@ -326,7 +362,11 @@ describe('conversations by email (end to end)', () => {
     test('mail whose SPF and DKIM pass only for another domain than its From address is refused (DMARC-style alignment)', async () => {
       // Mallory's own envelope sender and DKIM signature pass, but the From header is plainly Alma's.
       await expectRefused(
-        replyFrom(alma, almaAddress, 'Posing as Alma', { SPF: 'pass', dkim: '{@evil.test : pass}', envelope: { to: [almaAddress], from: 'mallory@evil.test' } }),
+        replyFrom(alma, almaAddress, 'Posing as Alma', {
+          SPF: 'pass',
+          dkim: '{@evil.test : pass}',
+          envelope: { to: [almaAddress], from: 'mallory@evil.test' },
+        }),
         /SPF nor DKIM passes for the sender's domain/,
         conversation.id,
       );
@@ -381,7 +421,9 @@ describe('conversations by email (end to end)', () => {
       expect(posted).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
       const message = (await view(cora, conversation.id)).messages.find((m: { id: string }) => m.id === posted.body.messageId);
       expect(message.attachments).toEqual([expect.objectContaining({ filename: 'card.pdf', contentType: 'application/pdf', size: pdf.length })]);
-      const download = await fetch(`${platform.baseUrl}/v1/attachments/${message.attachments[0].id}`, { headers: { authorization: `Bearer ${cora.api.token}` } });
+      const download = await fetch(`${platform.baseUrl}/v1/attachments/${message.attachments[0].id}`, {
+        headers: { authorization: `Bearer ${cora.api.token}` },
+      });
       expect(download.status).toBe(200);
       expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true);
       const [record] = await platform.query<{ reason: string }>(`select reason from inbound_email where message_id = $1`, [posted.body.messageId]);
@@ -398,7 +440,9 @@ describe('conversations by email (end to end)', () => {
       expect((await bert.api.post(`/v1/conversations/${conversation.id}/leave`)).status).toBe(204);
       const later = await reply(cora, conversation.id, '<p>Thanks, updated.</p>');
 
-      expect(await finalNotificationsOf(later.id)).toEqual([{ user_id: alma.id, channel: 'email', kind: 'new_message', about_user_id: alma.id, status: 'sent' }]);
+      expect(await finalNotificationsOf(later.id)).toEqual([
+        { user_id: alma.id, channel: 'email', kind: 'new_message', about_user_id: alma.id, status: 'sent' },
+      ]);
       expect(sendgrid.received.filter((mail) => mail.to.includes(bert.email) && mail.text?.includes('Thanks, updated.'))).toEqual([]);
 
       const row = await expectRefused(replyFrom(bert, bertAddress, 'I am back!'), /no longer in the conversation/, conversation.id);
@@ -425,10 +469,15 @@ describe('conversations by email (end to end)', () => {
         expect(posted).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
         const reopened = await view(cora, conversation.id);
         expect(reopened).toMatchObject({ status: 'open', closedAt: null });
-        expect(reopened.messages.at(-1)).toMatchObject({ id: posted.body.messageId, author: { id: alma.id }, source: 'email', bodyText: 'Wait, one more thing.' });
-        expect(await platform.query(`select actor_id, details from audit_event where action = 'conversation.reopened' and subject_id = $1`, [conversation.id])).toEqual([
-          { actor_id: alma.id, details: { by: 'email reply' } },
-        ]);
+        expect(reopened.messages.at(-1)).toMatchObject({
+          id: posted.body.messageId,
+          author: { id: alma.id },
+          source: 'email',
+          bodyText: 'Wait, one more thing.',
+        });
+        expect(
+          await platform.query(`select actor_id, details from audit_event where action = 'conversation.reopened' and subject_id = $1`, [conversation.id]),
+        ).toEqual([{ actor_id: alma.id, details: { by: 'email reply' } }]);
         await emailOf(posted.body.messageId, cora);
       } finally {
         await convenience.admin.patch('/v1/organization/settings', { allowContactsToReopen: false });

@@ -39,7 +39,12 @@ describe('conversation fan-out (end to end, dev server)', () => {
       [members.map((m) => m.id)],
     );
     const ids = members.map((m) => m.id);
-    const conversation = await startConversation(org.admin, { subject: 'Open enrolment', to: ids.slice(0, PER_CALL), cc: ids.slice(PER_CALL, 2 * PER_CALL), body: 'Welcome' });
+    const conversation = await startConversation(org.admin, {
+      subject: 'Open enrolment',
+      to: ids.slice(0, PER_CALL),
+      cc: ids.slice(PER_CALL, 2 * PER_CALL),
+      body: 'Welcome',
+    });
     for (let start = 2 * PER_CALL; start < ids.length; start += PER_CALL) {
       const added = await org.admin.post(`/v1/conversations/${conversation.id}/participants`, { to: ids.slice(start, start + PER_CALL) });
       expect(added.status).toBe(200);

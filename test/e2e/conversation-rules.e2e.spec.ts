@@ -9,7 +9,9 @@ import { Platform } from '../support/platform.js';
 type TestUser = { id: string; email: string; api: Api };
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+);
 const TEXT = Buffer.from('Policy 7781: renewal quote attached. Grüße ✓\n');
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -36,7 +38,8 @@ describe('conversation rules (end to end)', () => {
   // ——— helpers ———
 
   const organization = () => createOrganization(platform.baseUrl);
-  const users = (org: TestOrganization, ...roles: Array<'admin' | 'staff' | 'member'>): Promise<TestUser[]> => Promise.all(roles.map((role) => org.addUser(role)));
+  const users = (org: TestOrganization, ...roles: Array<'admin' | 'staff' | 'member'>): Promise<TestUser[]> =>
+    Promise.all(roles.map((role) => org.addUser(role)));
   const start = (api: Api, body: Record<string, unknown>) => api.post('/v1/conversations', { subject: 'Your policy 7781', body: '<p>Hello</p>', ...body });
   const started = (api: Api, body: Record<string, unknown>) => startConversation(api, { subject: 'Your policy 7781', body: '<p>Hello</p>', ...body });
   const count = async (sql: string, params: unknown[] = []) => (await platform.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params))[0].n;
@@ -99,11 +102,14 @@ describe('conversation rules (end to end)', () => {
 
     test('with no rule set, a member starts a conversation with any staff member, who finds it in their inbox', async () => {
       const conversation = await started(member.api, { to: [staff.id], cc: [secondStaff.id], subject: 'Question about my renewal' });
-      expect(conversation.participants.map((p: { userId: string; kind: string }) => `${p.kind}:${p.userId}`).sort())
-        .toEqual([`cc:${secondStaff.id}`, `to:${member.id}`, `to:${staff.id}`].sort());
+      expect(conversation.participants.map((p: { userId: string; kind: string }) => `${p.kind}:${p.userId}`).sort()).toEqual(
+        [`cc:${secondStaff.id}`, `to:${member.id}`, `to:${staff.id}`].sort(),
+      );
       for (const reader of [staff, secondStaff]) {
         const inbox = (await reader.api.get('/v1/conversations')).body.items;
-        expect(inbox).toContainEqual(expect.objectContaining({ id: conversation.id, subject: 'Question about my renewal', lastSender: expect.objectContaining({ id: member.id }) }));
+        expect(inbox).toContainEqual(
+          expect.objectContaining({ id: conversation.id, subject: 'Question about my renewal', lastSender: expect.objectContaining({ id: member.id }) }),
+        );
       }
     });
 
@@ -111,8 +117,18 @@ describe('conversation rules (end to end)', () => {
       const conversation = await started(member.api, { to: [staff.id] });
       const before = await participantIds(staff.api, conversation.id);
 
-      expectRefusal(await member.api.post(`/v1/conversations/${conversation.id}/participants`, { to: [otherMember.id] }), 403, 'to', 'members may message staff only');
-      expectRefusal(await member.api.post(`/v1/conversations/${conversation.id}/participants`, { cc: [otherMember.id] }), 403, 'cc', 'members may message staff only');
+      expectRefusal(
+        await member.api.post(`/v1/conversations/${conversation.id}/participants`, { to: [otherMember.id] }),
+        403,
+        'to',
+        'members may message staff only',
+      );
+      expectRefusal(
+        await member.api.post(`/v1/conversations/${conversation.id}/participants`, { cc: [otherMember.id] }),
+        403,
+        'cc',
+        'members may message staff only',
+      );
       expect(await participantIds(staff.api, conversation.id)).toEqual(before);
       expect((await otherMember.api.get(`/v1/conversations/${conversation.id}`)).body).toEqual(NOT_FOUND);
 
@@ -170,7 +186,12 @@ describe('conversation rules (end to end)', () => {
       const toAdmin = await refusedWithoutWriting(() => start(coordinated.api, { to: [org.adminId] }));
       expectRefusal(toAdmin, 403, 'to', 'contactMessaging.restrictToCoordinator');
 
-      expectRefusal(await coordinated.api.post(`/v1/conversations/${conversation.id}/participants`, { cc: [otherStaff.id] }), 403, 'cc', 'contactMessaging.restrictToCoordinator');
+      expectRefusal(
+        await coordinated.api.post(`/v1/conversations/${conversation.id}/participants`, { cc: [otherStaff.id] }),
+        403,
+        'cc',
+        'contactMessaging.restrictToCoordinator',
+      );
       expect(await participantIds(coordinator.api, conversation.id)).toEqual([`to:${coordinated.id}`, `to:${coordinator.id}`].sort());
     });
 
@@ -215,16 +236,26 @@ describe('conversation rules (end to end)', () => {
       await settings(org, { contactMessaging: { allowedStaffIds: [designated.id], allowedTeamIds: [teamId] } });
     });
 
-    test('a member may write to the designated staff and the designated team\'s members, and to nobody else', async () => {
+    test("a member may write to the designated staff and the designated team's members, and to nobody else", async () => {
       await started(member.api, { to: [designated.id] });
       await started(member.api, { to: [teamMember.id] });
       const conversation = await started(member.api, { to: [designated.id], cc: [teamMember.id] });
 
       const refused = await refusedWithoutWriting(() => start(member.api, { to: [outsider.id] }));
       expectRefusal(refused, 403, 'to', 'contactMessaging.allowedStaffIds', outsider.id);
-      expectRefusal(await refusedWithoutWriting(() => start(member.api, { to: [designated.id], cc: [outsider.id] })), 403, 'cc', 'contactMessaging.allowedStaffIds');
+      expectRefusal(
+        await refusedWithoutWriting(() => start(member.api, { to: [designated.id], cc: [outsider.id] })),
+        403,
+        'cc',
+        'contactMessaging.allowedStaffIds',
+      );
       expectRefusal(await refusedWithoutWriting(() => start(member.api, { to: [org.adminId] })), 403, 'to', 'contactMessaging.allowedStaffIds');
-      expectRefusal(await member.api.post(`/v1/conversations/${conversation.id}/participants`, { to: [outsider.id] }), 403, 'to', 'contactMessaging.allowedStaffIds');
+      expectRefusal(
+        await member.api.post(`/v1/conversations/${conversation.id}/participants`, { to: [outsider.id] }),
+        403,
+        'to',
+        'contactMessaging.allowedStaffIds',
+      );
       expect((await outsider.api.get(`/v1/conversations/${conversation.id}`)).body).toEqual(NOT_FOUND);
     });
 
@@ -296,7 +327,12 @@ describe('conversation rules (end to end)', () => {
       account = (await org.admin.post('/v1/client-accounts', { name: 'Acme Logistics' })).body;
       secondAccount = (await org.admin.post('/v1/client-accounts', { name: 'Globex' })).body;
       foreignAccountId = (await other.admin.post('/v1/client-accounts', { name: 'Elsewhere Inc' })).body.id;
-      for (const [accountId, userId] of [[account.id, staff.id], [account.id, member.id], [secondAccount.id, staff.id], [secondAccount.id, member.id]]) {
+      for (const [accountId, userId] of [
+        [account.id, staff.id],
+        [account.id, member.id],
+        [secondAccount.id, staff.id],
+        [secondAccount.id, member.id],
+      ]) {
         expect((await org.admin.post(`/v1/client-accounts/${accountId}/access`, { userId })).status).toBe(200);
       }
     });
@@ -314,10 +350,30 @@ describe('conversation rules (end to end)', () => {
     });
 
     test('a recipient without access to the account is refused with a 422 naming the field and the person, and nothing is written', async () => {
-      expectRefusal(await refusedWithoutWriting(() => start(staff.api, { clientAccountId: account.id, to: [memberWithoutAccess.id] })), 422, 'to', memberWithoutAccess.id);
-      expectRefusal(await refusedWithoutWriting(() => start(staff.api, { clientAccountId: account.id, to: [member.id], cc: [memberWithoutAccess.id] })), 422, 'cc', memberWithoutAccess.id);
-      expectRefusal(await refusedWithoutWriting(() => start(staff.api, { clientAccountId: account.id, to: [member.id, staffWithoutAccess.id] })), 422, 'to', staffWithoutAccess.id);
-      expectRefusal(await refusedWithoutWriting(() => start(member.api, { clientAccountId: account.id, to: [staffWithoutAccess.id] })), 422, 'to', staffWithoutAccess.id);
+      expectRefusal(
+        await refusedWithoutWriting(() => start(staff.api, { clientAccountId: account.id, to: [memberWithoutAccess.id] })),
+        422,
+        'to',
+        memberWithoutAccess.id,
+      );
+      expectRefusal(
+        await refusedWithoutWriting(() => start(staff.api, { clientAccountId: account.id, to: [member.id], cc: [memberWithoutAccess.id] })),
+        422,
+        'cc',
+        memberWithoutAccess.id,
+      );
+      expectRefusal(
+        await refusedWithoutWriting(() => start(staff.api, { clientAccountId: account.id, to: [member.id, staffWithoutAccess.id] })),
+        422,
+        'to',
+        staffWithoutAccess.id,
+      );
+      expectRefusal(
+        await refusedWithoutWriting(() => start(member.api, { clientAccountId: account.id, to: [staffWithoutAccess.id] })),
+        422,
+        'to',
+        staffWithoutAccess.id,
+      );
       expect((await memberWithoutAccess.api.get('/v1/conversations')).body.items).toEqual([]);
     });
 
@@ -334,14 +390,14 @@ describe('conversation rules (end to end)', () => {
       expectRefusal(fromMember, 403, 'clientAccountId');
     });
 
-    test('an unknown account or another organisation\'s account is a 422 naming clientAccountId', async () => {
+    test("an unknown account or another organisation's account is a 422 naming clientAccountId", async () => {
       for (const clientAccountId of [UNKNOWN_ID, foreignAccountId]) {
         expectRefusal(await refusedWithoutWriting(() => start(staff.api, { clientAccountId, to: [member.id] })), 422, 'clientAccountId');
         expectRefusal(await refusedWithoutWriting(() => start(org.admin, { clientAccountId, to: [member.id] })), 422, 'clientAccountId');
       }
     });
 
-    test('the inbox filtered by account shows only that account\'s conversations', async () => {
+    test("the inbox filtered by account shows only that account's conversations", async () => {
       const inFirst = await started(staff.api, { clientAccountId: account.id, to: [member.id] });
       const inSecond = await started(staff.api, { clientAccountId: secondAccount.id, to: [member.id] });
       const inNone = await started(staff.api, { to: [member.id] });
@@ -351,11 +407,13 @@ describe('conversation rules (end to end)', () => {
 
         const filtered = await user.api.get(`/v1/conversations?clientAccountId=${account.id}&limit=100`);
         expect(filtered.status).toBe(200);
-        const expected = (await platform.query<{ id: string }>(
-          `select c.id from conversation c join conversation_participant p on p.conversation_id = c.id
+        const expected = (
+          await platform.query<{ id: string }>(
+            `select c.id from conversation c join conversation_participant p on p.conversation_id = c.id
             where c.client_account_id = $1 and p.user_id = $2 and p.left_at is null and c.status = 'open'`,
-          [account.id, user.id],
-        )).map((row) => row.id);
+            [account.id, user.id],
+          )
+        ).map((row) => row.id);
         expect(filtered.body.items.map((i: { id: string }) => i.id).sort()).toEqual(expected.sort());
         expect(expected).toContain(inFirst.id);
         for (const item of filtered.body.items) expect(item.clientAccount).toEqual({ id: account.id, name: 'Acme Logistics' });
@@ -367,11 +425,21 @@ describe('conversation rules (end to end)', () => {
       expect(fieldsOf(await staff.api.get('/v1/conversations?clientAccountId=acme'))).toEqual(['clientAccountId']);
     });
 
-    test('adding someone without access to an account\'s conversation is a 422, and they are not added', async () => {
+    test("adding someone without access to an account's conversation is a 422, and they are not added", async () => {
       const conversation = await started(staff.api, { clientAccountId: account.id, to: [member.id] });
       const before = await participantIds(staff.api, conversation.id);
-      expectRefusal(await staff.api.post(`/v1/conversations/${conversation.id}/participants`, { to: [memberWithoutAccess.id] }), 422, 'to', memberWithoutAccess.id);
-      expectRefusal(await staff.api.post(`/v1/conversations/${conversation.id}/participants`, { cc: [memberWithoutAccess.id] }), 422, 'cc', memberWithoutAccess.id);
+      expectRefusal(
+        await staff.api.post(`/v1/conversations/${conversation.id}/participants`, { to: [memberWithoutAccess.id] }),
+        422,
+        'to',
+        memberWithoutAccess.id,
+      );
+      expectRefusal(
+        await staff.api.post(`/v1/conversations/${conversation.id}/participants`, { cc: [memberWithoutAccess.id] }),
+        422,
+        'cc',
+        memberWithoutAccess.id,
+      );
       expect(await participantIds(staff.api, conversation.id)).toEqual(before);
       expect((await memberWithoutAccess.api.get(`/v1/conversations/${conversation.id}`)).body).toEqual(NOT_FOUND);
 
@@ -409,8 +477,12 @@ describe('conversation rules (end to end)', () => {
       return { status: response.status, bytes, sha256: sha256(bytes) };
     };
     const downloadsOf = async (attachmentId: string) =>
-      (await platform.query<{ actor_id: string }>(`select actor_id from audit_event where action = 'attachment.downloaded' and subject_id = $1 order by created_at`, [attachmentId]))
-        .map((row) => row.actor_id);
+      (
+        await platform.query<{ actor_id: string }>(
+          `select actor_id from audit_event where action = 'attachment.downloaded' and subject_id = $1 order by created_at`,
+          [attachmentId],
+        )
+      ).map((row) => row.actor_id);
     const expectHidden = async (api: Api, id: string) => {
       const response = await download(api, id);
       expect(response.status).toBe(404);
@@ -440,7 +512,7 @@ describe('conversation rules (end to end)', () => {
       expect(await downloadsOf(pdf.id)).toEqual(readers.map((reader) => reader.id));
     });
 
-    test('a CC member\'s file on their reply stays hidden from the members in To, but staff download it', async () => {
+    test("a CC member's file on their reply stays hidden from the members in To, but staff download it", async () => {
       const conversation = await started(staff.api, { to: [first.id, second.id], cc: [copied.id] });
       const png = await upload(copied, 'damage photo.png', PNG);
       const reply = await copied.api.post(`/v1/conversations/${conversation.id}/messages`, { body: '<p>Photo of the damage</p>', attachmentIds: [png.id] });
@@ -491,12 +563,16 @@ describe('conversation rules (end to end)', () => {
       expect((await download(second.api, pdf.id)).status).toBe(404);
     });
 
-    test('someone else\'s unsent upload cannot be attached, and stays its uploader\'s to send', async () => {
+    test("someone else's unsent upload cannot be attached, and stays its uploader's to send", async () => {
       const theirs = await upload(first, 'claim.pdf', PDF);
       const conversation = await started(staff.api, { to: [first.id] });
       const messages = await count('conversation_message where conversation_id = $1', [conversation.id]);
 
-      expectRefusal(await staff.api.post(`/v1/conversations/${conversation.id}/messages`, { body: '<p>Forwarding</p>', attachmentIds: [theirs.id] }), 422, 'attachmentIds');
+      expectRefusal(
+        await staff.api.post(`/v1/conversations/${conversation.id}/messages`, { body: '<p>Forwarding</p>', attachmentIds: [theirs.id] }),
+        422,
+        'attachmentIds',
+      );
       expectRefusal(await refusedWithoutWriting(() => start(staff.api, { to: [second.id], attachmentIds: [theirs.id] })), 422, 'attachmentIds');
       const foreign = await upload(other, 'foreign.pdf', PDF);
       expectRefusal(await refusedWithoutWriting(() => start(staff.api, { to: [second.id], attachmentIds: [foreign.id] })), 422, 'attachmentIds');

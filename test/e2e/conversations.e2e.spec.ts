@@ -84,27 +84,31 @@ describe('conversations (end to end)', () => {
       closedAt: null,
       lastReadAt: null,
       participants: expect.any(Array),
-      messages: [{
-        id: conversation.firstMessageId,
-        author: { id: staff.id, name: 'Sam Staff' },
-        bodyHtml:
-          '<p>Hello <b>Alice</b>, see <a href="https://example.org/claims/4411" rel="noopener noreferrer nofollow" target="_blank">your claim</a>.</p>' +
-          '<p>Pay <a rel="noopener noreferrer nofollow" target="_blank">here</a></p>',
-        bodyText: 'Hello Alice, see your claim [https://example.org/claims/4411].\n\nPay here',
-        source: 'app',
-        createdAt: expect.any(String),
-        attachments: [],
-        readReceipt: false,
-      }],
+      messages: [
+        {
+          id: conversation.firstMessageId,
+          author: { id: staff.id, name: 'Sam Staff' },
+          bodyHtml:
+            '<p>Hello <b>Alice</b>, see <a href="https://example.org/claims/4411" rel="noopener noreferrer nofollow" target="_blank">your claim</a>.</p>' +
+            '<p>Pay <a rel="noopener noreferrer nofollow" target="_blank">here</a></p>',
+          bodyText: 'Hello Alice, see your claim [https://example.org/claims/4411].\n\nPay here',
+          source: 'app',
+          createdAt: expect.any(String),
+          attachments: [],
+          readReceipt: false,
+        },
+      ],
       firstMessageId: expect.any(String),
     });
     const [message] = conversation.messages;
     for (const unsafe of ['<script', 'stolen', 'onerror', 'onclick', 'onmouseover', 'javascript:', '<img']) expect(message.bodyHtml).not.toContain(unsafe);
-    expect(conversation.participants.map((p: any) => [p.userId, p.name, p.role, p.kind]).sort()).toEqual([
-      [staff.id, 'Sam Staff', 'staff', 'to'],
-      [alice.id, 'Alice Member', 'member', 'to'],
-      [bob.id, 'Bob Member', 'member', 'cc'],
-    ].sort());
+    expect(conversation.participants.map((p: any) => [p.userId, p.name, p.role, p.kind]).sort()).toEqual(
+      [
+        [staff.id, 'Sam Staff', 'staff', 'to'],
+        [alice.id, 'Alice Member', 'member', 'to'],
+        [bob.id, 'Bob Member', 'member', 'cc'],
+      ].sort(),
+    );
 
     const expectedItem = {
       id: conversation.id,
@@ -135,7 +139,12 @@ describe('conversations (end to end)', () => {
     expect(fromAlice).toMatchObject({ author: { id: alice.id, name: 'Alice Member' }, bodyText: 'Alice writes', source: 'app', readReceipt: false });
     const fromBob = await reply(bob, id, '<p>Bob writes</p>');
     const aliceBefore = await itemOf(alice, id);
-    expect(aliceBefore).toMatchObject({ preview: 'Bob writes', lastSender: { id: bob.id, name: 'Bob Member' }, lastUpdatedAt: fromBob.createdAt, unreadCount: 2 });
+    expect(aliceBefore).toMatchObject({
+      preview: 'Bob writes',
+      lastSender: { id: bob.id, name: 'Bob Member' },
+      lastUpdatedAt: fromBob.createdAt,
+      unreadCount: 2,
+    });
     const fromCarol = await reply(carol, id, '<p>Carol writes privately</p>');
 
     expect(await messagesSeenBy(staff, id)).toEqual(['Staff opening', 'Alice writes', 'Bob writes', 'Carol writes privately']);
@@ -146,8 +155,18 @@ describe('conversations (end to end)', () => {
     // Carol's reply bumps nothing for Alice and Bob: not the preview, not the time, not the unread count.
     expect(await itemOf(alice, id)).toEqual(aliceBefore);
     expect(await itemOf(bob, id)).toMatchObject({ preview: 'Bob writes', lastSender: { id: bob.id }, lastUpdatedAt: fromBob.createdAt, unreadCount: 2 });
-    expect(await itemOf(carol, id)).toMatchObject({ preview: 'Carol writes privately', lastSender: { id: carol.id, name: 'Carol Member' }, lastUpdatedAt: fromCarol.createdAt, unreadCount: 1 });
-    expect(await itemOf(staff, id)).toMatchObject({ preview: 'Carol writes privately', lastSender: { id: carol.id }, lastUpdatedAt: fromCarol.createdAt, unreadCount: 3 });
+    expect(await itemOf(carol, id)).toMatchObject({
+      preview: 'Carol writes privately',
+      lastSender: { id: carol.id, name: 'Carol Member' },
+      lastUpdatedAt: fromCarol.createdAt,
+      unreadCount: 1,
+    });
+    expect(await itemOf(staff, id)).toMatchObject({
+      preview: 'Carol writes privately',
+      lastSender: { id: carol.id },
+      lastUpdatedAt: fromCarol.createdAt,
+      unreadCount: 3,
+    });
 
     // A staff reply reaches everyone again.
     const fromStaff = await reply(staff, id, '<p>Staff answers all</p>');
@@ -210,7 +229,10 @@ describe('conversations (end to end)', () => {
     expect((await itemOf(staff, id))!.unreadCount).toBe(0);
     // A member's own receipt lists whoever read it; the staff member who did sees no readBy on it.
     const alicesOwn = (await view(alice, id)).messages.find((m: any) => m.id === alicesAsking.id);
-    expect(alicesOwn.readBy.map((r: any) => [r.userId, r.name])).toEqual([[bob.id, 'Bob Member'], [staff.id, 'Sam Staff']]);
+    expect(alicesOwn.readBy.map((r: any) => [r.userId, r.name])).toEqual([
+      [bob.id, 'Bob Member'],
+      [staff.id, 'Sam Staff'],
+    ]);
     expect((await view(staff, id)).messages.find((m: any) => m.id === alicesAsking.id)).not.toHaveProperty('readBy');
 
     const audit = await platform.query<{ action: string; actor_id: string; subject_type: string }>(
@@ -260,7 +282,11 @@ describe('conversations (end to end)', () => {
     expect(again.body.participants).toEqual(before.participants);
     expect(await itemOf(dave, id)).toMatchObject({ unreadCount: 2 });
 
-    for (const [body, field] of [[{ to: [UNKNOWN_ID] }, 'to'], [{ cc: [UNKNOWN_ID] }, 'cc'], [{ to: [otherMember.id] }, 'to']] as const) {
+    for (const [body, field] of [
+      [{ to: [UNKNOWN_ID] }, 'to'],
+      [{ cc: [UNKNOWN_ID] }, 'cc'],
+      [{ to: [otherMember.id] }, 'to'],
+    ] as const) {
       const refused = await staff.api.post(`/v1/conversations/${id}/participants`, body);
       expect(refused.status).toBe(422);
       expect(fieldsOf(refused)).toEqual([field]);
@@ -366,7 +392,11 @@ describe('conversations (end to end)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual(NOT_FOUND);
 
-    const outsiders: Array<[string, Api]> = [['other organisation admin', other.admin], ['other organisation member', otherMember.api], ['member not in it', outsider.api]];
+    const outsiders: Array<[string, Api]> = [
+      ['other organisation admin', other.admin],
+      ['other organisation member', otherMember.api],
+      ['member not in it', outsider.api],
+    ];
     for (const [, api] of outsiders) {
       for (const response of [
         await api.get(`/v1/conversations/${id}`),
@@ -402,14 +432,21 @@ describe('conversations (end to end)', () => {
 
     const response = await staff.api.post('/v1/conversations', { subject: 'Claim received', to: [alice.id], cannedResponseId: cannedId });
     expect(response.status).toBe(201);
-    expect(response.body.messages).toEqual([expect.objectContaining({
-      bodyHtml: '<p>We received your <b>claim</b>.</p><a rel="noopener noreferrer nofollow" target="_blank">Track it</a>',
-      bodyText: 'We received your claim.\n\nTrack it',
-    })]);
+    expect(response.body.messages).toEqual([
+      expect.objectContaining({
+        bodyHtml: '<p>We received your <b>claim</b>.</p><a rel="noopener noreferrer nofollow" target="_blank">Track it</a>',
+        bodyText: 'We received your claim.\n\nTrack it',
+      }),
+    ]);
     expect((await itemOf(alice, response.body.id))!.preview).toBe('We received your claim. Track it');
 
     // The staff member's own body wins over the canned one.
-    const own = await staff.api.post('/v1/conversations', { subject: 'Claim received', to: [alice.id], cannedResponseId: cannedId, body: '<p>My own words</p>' });
+    const own = await staff.api.post('/v1/conversations', {
+      subject: 'Claim received',
+      to: [alice.id],
+      cannedResponseId: cannedId,
+      body: '<p>My own words</p>',
+    });
     expect(own.status).toBe(201);
     expect(own.body.messages[0].bodyText).toBe('My own words');
 
@@ -451,7 +488,7 @@ describe('conversations (end to end)', () => {
       ['a missing body', { body: undefined, to: [alice.id] }, 422, 'body'],
       ['a body that is only a script', { to: [alice.id], body: '<script>alert(1)</script>' }, 422, 'body'],
       ['a body over 256 KB', { to: [alice.id], body: `<p>${'a'.repeat(256 * 1024)}</p>` }, 413, 'body'],
-      ['someone else\'s upload', { to: [alice.id], attachmentIds: [alicesUpload.id] }, 422, 'attachmentIds'],
+      ["someone else's upload", { to: [alice.id], attachmentIds: [alicesUpload.id] }, 422, 'attachmentIds'],
       ['an unknown upload', { to: [alice.id], attachmentIds: [UNKNOWN_ID] }, 422, 'attachmentIds'],
       ['an unknown field', { to: [alice.id], priority: 'high' }, 400, 'priority'],
     ];
@@ -502,13 +539,23 @@ describe('conversations (end to end)', () => {
 
     // Garbage, and well-formed cursors carrying what the database would choke on.
     const forged = (at: unknown, id: unknown) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
-    const badCursors = ['not-a-cursor', forged('2026-01-01T00:00:00.000Z', 'not-a-uuid'), forged(-8.64e15, ids[0]), forged('-100000-01-01T00:00:00.000Z', ids[0])];
+    const badCursors = [
+      'not-a-cursor',
+      forged('2026-01-01T00:00:00.000Z', 'not-a-uuid'),
+      forged(-8.64e15, ids[0]),
+      forged('-100000-01-01T00:00:00.000Z', ids[0]),
+    ];
     for (const cursor of badCursors) {
       const response = await reader.api.get(`/v1/conversations?cursor=${cursor}`);
       expect(response.status).toBe(400);
       expect(fieldsOf(response)).toEqual(['cursor']);
     }
-    for (const [query, field] of [['folder=bogus', 'folder'], ['limit=0', 'limit'], ['limit=101', 'limit'], ['clientAccountId=x', 'clientAccountId']]) {
+    for (const [query, field] of [
+      ['folder=bogus', 'folder'],
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['clientAccountId=x', 'clientAccountId'],
+    ]) {
       const response = await reader.api.get(`/v1/conversations?${query}`);
       expect(response.status).toBe(400);
       expect(fieldsOf(response)).toEqual([field]);
@@ -528,7 +575,9 @@ describe('conversations (end to end)', () => {
     });
     await eventually(async () => {
       const found: string[] = [];
-      for await (const execution of platform.client.workflow.list({ query: `TidingsConversationId = "${conversation.id}" AND TidingsMessageId = "${answer.id}" AND TidingsOrganizationId = "${org.id}"` })) {
+      for await (const execution of platform.client.workflow.list({
+        query: `TidingsConversationId = "${conversation.id}" AND TidingsMessageId = "${answer.id}" AND TidingsOrganizationId = "${org.id}"`,
+      })) {
         found.push(execution.workflowId);
       }
       expect(found).toEqual([`conversation-message-${answer.id}`]);

@@ -106,7 +106,10 @@ describe('delivery guarantees (end to end)', () => {
     const gone = createPushSubscription(pushService.baseUrl);
     const refused = createPushSubscription(pushService.baseUrl);
     for (const device of [healthy, flaky, gone, refused]) expect((await person.api.post('/v1/me/push-subscriptions', device.subscription)).status).toBe(201);
-    pushService.failSubscription(flaky.subscription.endpoint, 503, 3).expireSubscription(gone.subscription.endpoint).failSubscription(refused.subscription.endpoint, 400);
+    pushService
+      .failSubscription(flaky.subscription.endpoint, 503, 3)
+      .expireSubscription(gone.subscription.endpoint)
+      .failSubscription(refused.subscription.endpoint, 400);
 
     const message = await sendNow(['message_center', 'push'], person.id);
     await eventually(async () => {
@@ -134,6 +137,11 @@ describe('delivery guarantees (end to end)', () => {
     const byDevice = new Map((view.body.deliveries as DeliveryView[]).filter((d) => d.channel === 'push').map((d) => [d.pushSubscriptionId, d]));
     expect(byDevice.size).toBe(4);
     expect([...byDevice.values()].find((d) => d.status === 'failed')).toMatchObject({ attempts: 1, lastError: expect.stringContaining('400') });
-    expect([...byDevice.values()].find((d) => d.status === 'sent' && d.attempts === 4)?.timeline.map((t) => t.outcome)).toEqual(['retrying', 'retrying', 'retrying', 'sent']);
+    expect([...byDevice.values()].find((d) => d.status === 'sent' && d.attempts === 4)?.timeline.map((t) => t.outcome)).toEqual([
+      'retrying',
+      'retrying',
+      'retrying',
+      'sent',
+    ]);
   }, 120_000);
 });

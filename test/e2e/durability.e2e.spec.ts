@@ -27,7 +27,13 @@ describe('durability (end to end)', () => {
 
   test('a message due while its worker is dead is in the message center on time, and its other channels go out once a worker is back, exactly once', async () => {
     const deliverAt = secondsFromNow(3);
-    const { body: scheduled } = await org.admin.post('/v1/messages', { recipientId: member.id, title: 'Reminder', body: 'Visit on Friday', channels: ['message_center', 'email'], deliverAt });
+    const { body: scheduled } = await org.admin.post('/v1/messages', {
+      recipientId: member.id,
+      title: 'Reminder',
+      body: 'Visit on Friday',
+      channels: ['message_center', 'email'],
+      deliverAt,
+    });
     expect(scheduled.status).toBe('scheduled');
     await eventually(async () => expect((await platform.client.workflow.getHandle(scheduled.workflowId).describe()).status.name).toBe('RUNNING'));
 
@@ -42,17 +48,31 @@ describe('durability (end to end)', () => {
 
     await platform.startWorker();
     await eventually(async () => expect(await deliveryOf(scheduled.id, 'email')).toMatchObject({ status: 'sent', attempts: 1 }), 30_000);
-    expect(await platform.query(`select channel, status, attempts from delivery where subject_id = $1`, [scheduled.id])).toEqual([{ channel: 'email', status: 'sent', attempts: 1 }]);
+    expect(await platform.query(`select channel, status, attempts from delivery where subject_id = $1`, [scheduled.id])).toEqual([
+      { channel: 'email', status: 'sent', attempts: 1 },
+    ]);
     expect(await inboxIds()).toEqual([scheduled.id]);
     await recordHistory(platform.temporal.address, scheduled.workflowId, 'delivered-after-worker-crash');
   });
 
   test('while Temporal is stopped scheduling still answers 202 and health reports the backlog; when it is back, past-due messages go out at once', async () => {
-    const sleeping = await org.admin.post('/v1/messages', { recipientId: member.id, title: 'Renewal', body: 'Your policy renews soon', channels: ['email'], deliverAt: secondsFromNow(4) });
+    const sleeping = await org.admin.post('/v1/messages', {
+      recipientId: member.id,
+      title: 'Renewal',
+      body: 'Your policy renews soon',
+      channels: ['email'],
+      deliverAt: secondsFromNow(4),
+    });
     await eventually(async () => expect((await platform.client.workflow.getHandle(sleeping.body.workflowId).describe()).status.name).toBe('RUNNING'));
 
     await platform.temporal.stop();
-    const accepted = await org.admin.post('/v1/messages', { recipientId: member.id, title: 'Claim update', body: 'Your claim was approved', channels: ['message_center', 'email'], deliverAt: secondsFromNow(1) });
+    const accepted = await org.admin.post('/v1/messages', {
+      recipientId: member.id,
+      title: 'Claim update',
+      body: 'Your claim was approved',
+      channels: ['message_center', 'email'],
+      deliverAt: secondsFromNow(1),
+    });
     expect(accepted.status).toBe(202);
     const health = await new Api(platform.baseUrl).get('/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'degraded', database: 'up', temporal: 'down', outbox: { pending: 1 } } });

@@ -58,7 +58,7 @@ describe('metrics (end to end)', () => {
     expect(valueOf(text, 'tidings_outbox_backlog')).toBe(0);
   });
 
-  test('the worker\'s metrics port counts each delivery outcome once, with its lag, beside the Temporal SDK\'s metrics', async () => {
+  test("the worker's metrics port counts each delivery outcome once, with its lag, beside the Temporal SDK's metrics", async () => {
     const reachable = await org.addUser('member');
     const refused = await org.addUser('member');
     sendgrid.rejectAddress(refused.email);

@@ -8,7 +8,6 @@ import { Platform } from '../support/platform.js';
 
 type TestUser = { id: string; email: string; api: Api };
 
-
 /** Teams, client accounts, coordinators, canned responses and the organisation's conversation settings. */
 describe('organisation structure (end to end)', () => {
   let platform: Platform;
@@ -134,7 +133,9 @@ describe('organisation structure (end to end)', () => {
       expect(created.status).toBe(201);
       expect(created.body).toEqual({ id: expect.any(String), name: 'Acme Logistics', createdAt: expect.any(String), userIds: [] });
       const acme = created.body.id;
-      const { body: { id: globex } } = await org.admin.post('/v1/client-accounts', { name: 'Globex' });
+      const {
+        body: { id: globex },
+      } = await org.admin.post('/v1/client-accounts', { name: 'Globex' });
 
       const granted = await org.admin.post(`/v1/client-accounts/${acme}/access`, { userId: member.id });
       expect(granted.status).toBe(200);
@@ -149,10 +150,9 @@ describe('organisation structure (end to end)', () => {
       expect((await staff.api.get('/v1/client-accounts')).body.map((a: { id: string }) => a.id)).toEqual([acme]);
       expect((await secondMember.api.get('/v1/client-accounts')).body).toEqual([]);
       const seenByAdmin = (await org.admin.get('/v1/client-accounts')).body;
-      expect(seenByAdmin).toEqual(expect.arrayContaining([
-        expect.objectContaining({ id: acme, userIds: [member.id, staff.id] }),
-        expect.objectContaining({ id: globex, userIds: [] }),
-      ]));
+      expect(seenByAdmin).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: acme, userIds: [member.id, staff.id] }), expect.objectContaining({ id: globex, userIds: [] })]),
+      );
       expect((await audit(acme)).map((e) => e.action)).toEqual(['client_account.created', 'client_account.access_granted', 'client_account.access_granted']);
     });
 
@@ -164,7 +164,11 @@ describe('organisation structure (end to end)', () => {
       expect((await org.admin.delete(`/v1/client-accounts/${account.id}/access/${secondMember.id}`)).status).toBe(204);
       expect((await secondMember.api.get('/v1/client-accounts')).body.map((a: { id: string }) => a.id)).not.toContain(account.id);
       expect((await org.admin.delete(`/v1/client-accounts/${account.id}/access/${secondMember.id}`)).status).toBe(204);
-      expect((await audit(account.id)).map((e) => e.action)).toEqual(['client_account.created', 'client_account.access_granted', 'client_account.access_revoked']);
+      expect((await audit(account.id)).map((e) => e.action)).toEqual([
+        'client_account.created',
+        'client_account.access_granted',
+        'client_account.access_revoked',
+      ]);
     });
 
     test('only admins manage accounts, and another organisation can neither see nor touch them', async () => {
@@ -215,7 +219,7 @@ describe('organisation structure (end to end)', () => {
   });
 
   describe('coordinators', () => {
-    test("an admin gives a member a coordinator, every user view shows it, and null takes it away", async () => {
+    test('an admin gives a member a coordinator, every user view shows it, and null takes it away', async () => {
       expect((await org.admin.get(`/v1/users/${member.id}`)).body.coordinatorId).toBeNull();
       const assigned = await org.admin.patch(`/v1/users/${member.id}`, { coordinatorId: staff.id });
       expect(assigned.status).toBe(200);
@@ -263,7 +267,13 @@ describe('organisation structure (end to end)', () => {
     test('staff build a shared library: create, list, edit and delete, all audited', async () => {
       const created = await staff.api.post('/v1/canned-responses', { title: ' Claim received ', body: html });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ id: expect.any(String), title: 'Claim received', body: html, createdAt: expect.any(String), updatedAt: expect.any(String) });
+      expect(created.body).toEqual({
+        id: expect.any(String),
+        title: 'Claim received',
+        body: html,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
       const id = created.body.id;
       expect((await secondStaff.api.get('/v1/canned-responses')).body).toContainEqual(created.body);
 
@@ -271,7 +281,10 @@ describe('organisation structure (end to end)', () => {
       expect(retitled.status).toBe(200);
       expect(retitled.body).toMatchObject({ id, title: 'Claim acknowledged', body: html, createdAt: created.body.createdAt });
       expect(Date.parse(retitled.body.updatedAt)).toBeGreaterThan(Date.parse(created.body.updatedAt));
-      expect((await secondStaff.api.patch(`/v1/canned-responses/${id}`, { body: '<p>Received.</p>' })).body).toMatchObject({ title: 'Claim acknowledged', body: '<p>Received.</p>' });
+      expect((await secondStaff.api.patch(`/v1/canned-responses/${id}`, { body: '<p>Received.</p>' })).body).toMatchObject({
+        title: 'Claim acknowledged',
+        body: '<p>Received.</p>',
+      });
 
       const deleted = await secondStaff.api.delete(`/v1/canned-responses/${id}`);
       expect(deleted.status).toBe(204);
@@ -378,7 +391,10 @@ describe('organisation structure (end to end)', () => {
       });
       const narrowed = await fresh.admin.patch('/v1/organization/settings', { contactMessaging: { allowedStaffIds: [bob.id] } });
       expect(narrowed.body.contactMessaging).toEqual({ restrictToCoordinator: true, allowedStaffIds: [bob.id], allowedTeamIds: [team.id] });
-      const cleared = await fresh.admin.patch('/v1/organization/settings', { contactMessaging: { allowedTeamIds: [], restrictToCoordinator: false }, readNotificationUserIds: [] });
+      const cleared = await fresh.admin.patch('/v1/organization/settings', {
+        contactMessaging: { allowedTeamIds: [], restrictToCoordinator: false },
+        readNotificationUserIds: [],
+      });
       expect(cleared.body).toEqual({
         notificationMode: 'convenience',
         allowContactsToReopen: true,

@@ -58,11 +58,16 @@ describe('reconciler (end to end)', () => {
     (await handleOf(workflowId).fetchHistory()).events!.flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
 
   /** With the worker (and its outbox relay) stopped, does `change` and deletes the outbox entries it wrote for `workflowId`. */
-  async function dropWhileWorkerStopped<T>(workflowId: () => string, change: () => Promise<T>): Promise<{ result: T; dropped: Array<Record<string, unknown>> }> {
+  async function dropWhileWorkerStopped<T>(
+    workflowId: () => string,
+    change: () => Promise<T>,
+  ): Promise<{ result: T; dropped: Array<Record<string, unknown>> }> {
     await platform.worker.stop();
     try {
       const result = await change();
-      const rows = await platform.query<{ command: Record<string, unknown> }>(`delete from workflow_outbox where workflow_id = $1 returning command`, [workflowId()]);
+      const rows = await platform.query<{ command: Record<string, unknown> }>(`delete from workflow_outbox where workflow_id = $1 returning command`, [
+        workflowId(),
+      ]);
       return { result, dropped: rows.map((row) => row.command) };
     } finally {
       await platform.startWorker();
@@ -80,7 +85,11 @@ describe('reconciler (end to end)', () => {
 
   test('A lost signal is repaired by the reconciler within a minute. Drop it deliberately.', async () => {
     const { body: scheduled } = await staff.post('/v1/messages', {
-      recipientId: member.id, title: 'Appointment moved', body: 'Your appointment is now today.', channels: ['message_center', 'email'], deliverAt: secondsFromNow(3600),
+      recipientId: member.id,
+      title: 'Appointment moved',
+      body: 'Your appointment is now today.',
+      channels: ['message_center', 'email'],
+      deliverAt: secondsFromNow(3600),
     });
     await eventually(async () => expect((await handleOf(scheduled.workflowId).describe()).status.name).toBe('RUNNING'));
 
@@ -111,7 +120,12 @@ describe('reconciler (end to end)', () => {
   }, 90_000);
 
   test('a read whose signal was dropped still ends the message’s workflow', async () => {
-    const { body: scheduled } = await staff.post('/v1/messages', { recipientId: member.id, title: 'Welcome', body: 'Welcome aboard.', channels: ['message_center'] });
+    const { body: scheduled } = await staff.post('/v1/messages', {
+      recipientId: member.id,
+      title: 'Welcome',
+      body: 'Welcome aboard.',
+      channels: ['message_center'],
+    });
     await eventually(async () => expect((await handleOf(scheduled.workflowId).query<ScheduledMessageState>('state')).phase).toBe('in_message_center'));
 
     const { result: read, dropped } = await dropWhileWorkerStopped(
@@ -129,7 +143,11 @@ describe('reconciler (end to end)', () => {
 
   test('a dismissal whose signal was dropped still takes the message out of the message center for good', async () => {
     const { body: scheduled } = await staff.post('/v1/messages', {
-      recipientId: member.id, title: 'Office closed', body: 'The office is closed today.', channels: ['message_center'], dismissAt: secondsFromNow(3600),
+      recipientId: member.id,
+      title: 'Office closed',
+      body: 'The office is closed today.',
+      channels: ['message_center'],
+      dismissAt: secondsFromNow(3600),
     });
     await eventually(async () => expect((await handleOf(scheduled.workflowId).query<ScheduledMessageState>('state')).phase).toBe('in_message_center'));
 
@@ -147,7 +165,12 @@ describe('reconciler (end to end)', () => {
   }, 90_000);
 
   test('a dismiss time set after the workflow ended (on a read) is recorded by the reconciler itself, without a new workflow', async () => {
-    const { body: scheduled } = await staff.post('/v1/messages', { recipientId: member.id, title: 'Survey', body: 'Tell us how we did.', channels: ['message_center'] });
+    const { body: scheduled } = await staff.post('/v1/messages', {
+      recipientId: member.id,
+      title: 'Survey',
+      body: 'Tell us how we did.',
+      channels: ['message_center'],
+    });
     await eventually(async () => expect((await handleOf(scheduled.workflowId).query<ScheduledMessageState>('state')).phase).toBe('in_message_center'));
     expect((await member.api.post(`/v1/me/messages/${scheduled.id}/read`)).status).toBe(200);
     await eventually(async () => expect((await handleOf(scheduled.workflowId).describe()).status.name).toBe('COMPLETED'));
@@ -213,11 +236,13 @@ describe('reconciler (end to end)', () => {
     };
     const workers = [1, 2].map((n) => new ManagedProcess(`worker-${n}`, process.execPath, [path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env).start());
     try {
-      await Promise.all(workers.map((worker) =>
-        waitFor(`${worker.name} to poll`, async () => worker.output.includes('polling task queue'), 60_000).catch((error) => {
-          throw new Error(`${error.message}\n--- ${worker.name} output ---\n${worker.output}`);
-        }),
-      ));
+      await Promise.all(
+        workers.map((worker) =>
+          waitFor(`${worker.name} to poll`, async () => worker.output.includes('polling task queue'), 60_000).catch((error) => {
+            throw new Error(`${error.message}\n--- ${worker.name} output ---\n${worker.output}`);
+          }),
+        ),
+      );
       for (const worker of workers) {
         expect(worker.running).toBe(true);
         expect(worker.output).toMatch(/schedule tidings-reconciler (updated|unchanged): every 7 s/);

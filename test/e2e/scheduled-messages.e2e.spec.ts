@@ -34,7 +34,11 @@ describe('scheduled messages (end to end)', () => {
   beforeEach(() => fakes.reset());
 
   const schedule = (body: Record<string, unknown>, as: Api = staff, headers?: Record<string, string>) =>
-    as.post('/v1/messages', { recipientId: member.id, title: 'Your claim was approved', body: 'We approved claim 4411 for $1,250.', channels: ['message_center'], ...body }, headers);
+    as.post(
+      '/v1/messages',
+      { recipientId: member.id, title: 'Your claim was approved', body: 'We approved claim 4411 for $1,250.', channels: ['message_center'], ...body },
+      headers,
+    );
 
   const inbox = async (who = member.api) => (await who.get('/v1/me/messages')).body.items as Array<{ id: string; unread: boolean; title: string }>;
   const unread = async (who = member.api) => (await who.get('/v1/me/messages/unread-count')).body.count as number;
@@ -57,7 +61,10 @@ describe('scheduled messages (end to end)', () => {
     const delivered = await eventually(async () => {
       const message = (await staff.get(`/v1/messages/${id}`)).body;
       expect(message.deliveries.map((d: any) => [d.channel, d.status]).sort()).toEqual([
-        ['email', 'sent'], ['message_center', 'sent'], ['push', 'sent'], ['sms', 'sent'],
+        ['email', 'sent'],
+        ['message_center', 'sent'],
+        ['push', 'sent'],
+        ['sms', 'sent'],
       ]);
       return message;
     });
@@ -89,7 +96,9 @@ describe('scheduled messages (end to end)', () => {
   });
 
   test('reading records a receipt the sender sees, clears the unread marker, and is audited', async () => {
-    const { body: { id } } = await schedule({});
+    const {
+      body: { id },
+    } = await schedule({});
     await eventually(async () => expect((await inbox()).map((m) => m.id)).toContain(id));
     const before = await unread();
 
@@ -102,7 +111,10 @@ describe('scheduled messages (end to end)', () => {
     // Reading again changes nothing.
     expect((await member.api.post(`/v1/me/messages/${id}/read`)).body.readAt).toBe(seen.readAt);
 
-    const audit = await platform.query<{ action: string; actor_id: string }>(`select action, actor_id from audit_event where subject_id = $1 order by created_at`, [id]);
+    const audit = await platform.query<{ action: string; actor_id: string }>(
+      `select action, actor_id from audit_event where subject_id = $1 order by created_at`,
+      [id],
+    );
     expect(audit).toEqual([
       { action: 'message.scheduled', actor_id: expect.any(String) },
       { action: 'message.read', actor_id: member.id },
@@ -114,7 +126,9 @@ describe('scheduled messages (end to end)', () => {
   test('at its dismiss time a message leaves the message center', async () => {
     const deliverAt = secondsFromNow(1);
     const dismissAt = secondsFromNow(4);
-    const { body: { id } } = await schedule({ deliverAt, dismissAt });
+    const {
+      body: { id },
+    } = await schedule({ deliverAt, dismissAt });
     await eventually(async () => expect((await inbox()).map((m) => m.id)).toContain(id));
 
     await eventually(async () => expect((await inbox()).map((m) => m.id)).not.toContain(id), 10_000);
@@ -125,7 +139,9 @@ describe('scheduled messages (end to end)', () => {
   });
 
   test('the recipient can remove a message from their message center', async () => {
-    const { body: { id } } = await schedule({});
+    const {
+      body: { id },
+    } = await schedule({});
     await eventually(async () => expect((await inbox()).map((m) => m.id)).toContain(id));
 
     expect((await member.api.delete(`/v1/me/messages/${id}`)).status).toBe(204);
@@ -136,7 +152,9 @@ describe('scheduled messages (end to end)', () => {
   });
 
   test('a message cancelled before its time is never delivered; cancelling after delivery is a conflict', async () => {
-    const { body: { id } } = await schedule({ deliverAt: secondsFromNow(2), channels: ['message_center', 'email'] });
+    const {
+      body: { id },
+    } = await schedule({ deliverAt: secondsFromNow(2), channels: ['message_center', 'email'] });
     const cancelled = await staff.post(`/v1/messages/${id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
@@ -158,7 +176,9 @@ describe('scheduled messages (end to end)', () => {
   });
 
   test('moving the delivery time later delivers at the new time, not the old one; after delivery it is a conflict', async () => {
-    const { body: { id } } = await schedule({ deliverAt: secondsFromNow(1) });
+    const {
+      body: { id },
+    } = await schedule({ deliverAt: secondsFromNow(1) });
     const newTime = secondsFromNow(4);
     const moved = await staff.patch(`/v1/messages/${id}`, { deliverAt: newTime });
     expect(moved.status).toBe(200);
@@ -211,13 +231,19 @@ describe('scheduled messages (end to end)', () => {
 
   test('a channel the recipient cannot receive is skipped, and an expired push subscription is forgotten', async () => {
     const noPhone = await org.addUser('member');
-    const { body: { id } } = await schedule({ recipientId: noPhone.id, channels: ['sms', 'push', 'message_center'] });
+    const {
+      body: { id },
+    } = await schedule({ recipientId: noPhone.id, channels: ['sms', 'push', 'message_center'] });
     const message = await eventually(async () => {
       const m = (await staff.get(`/v1/messages/${id}`)).body;
       expect(m.deliveries.every((d: any) => d.status !== 'pending')).toBe(true);
       return m;
     });
-    expect(message.deliveries.map((d: any) => [d.channel, d.status]).sort()).toEqual([['message_center', 'sent'], ['push', 'skipped'], ['sms', 'skipped']]);
+    expect(message.deliveries.map((d: any) => [d.channel, d.status]).sort()).toEqual([
+      ['message_center', 'sent'],
+      ['push', 'skipped'],
+      ['sms', 'skipped'],
+    ]);
 
     const gone = createPushSubscription(pushService.baseUrl);
     await noPhone.api.post('/v1/me/push-subscriptions', gone.subscription);
@@ -247,7 +273,12 @@ describe('scheduled messages (end to end)', () => {
     const subscription = createPushSubscription(pushService.baseUrl);
     await reader.api.post('/v1/me/push-subscriptions', subscription.subscription);
 
-    await convenient.admin.post('/v1/messages', { recipientId: reader.id, title: 'Lab results ready', body: 'Your A1C is 5.4.', channels: ['email', 'sms', 'push'] });
+    await convenient.admin.post('/v1/messages', {
+      recipientId: reader.id,
+      title: 'Lab results ready',
+      body: 'Your A1C is 5.4.',
+      channels: ['email', 'sms', 'push'],
+    });
     await eventually(async () => {
       expect(sendgrid.delivered).toHaveLength(1);
       expect(twilio.delivered).toHaveLength(1);
@@ -343,7 +374,9 @@ describe('scheduled messages (end to end)', () => {
 
     test('an organisation needs the bootstrap token, and a user a unique email', async () => {
       const anonymous = new Api(platform.baseUrl);
-      expect((await anonymous.post('/v1/organizations', { name: 'x', admin: { email: 'a@b.org', name: 'a', password: 'long enough password' } })).status).toBe(401);
+      expect((await anonymous.post('/v1/organizations', { name: 'x', admin: { email: 'a@b.org', name: 'a', password: 'long enough password' } })).status).toBe(
+        401,
+      );
       const duplicate = await org.admin.post('/v1/users', { email: member.email, name: 'dup', role: 'member' });
       expect(duplicate.status).toBe(409);
       expect(duplicate.body.details).toEqual([{ field: 'email', message: 'is already in use' }]);
@@ -382,7 +415,9 @@ describe('scheduled messages (end to end)', () => {
   });
 
   test('no message content or recipient address reaches the logs', async () => {
-    const { body: { id } } = await schedule({ title: 'Secret-title-7731', body: 'Secret-body-7731', channels: ['message_center', 'email', 'sms'] });
+    const {
+      body: { id },
+    } = await schedule({ title: 'Secret-title-7731', body: 'Secret-body-7731', channels: ['message_center', 'email', 'sms'] });
     await eventually(async () => expect((await staff.get(`/v1/messages/${id}`)).body.status).toBe('delivered'));
     await sleep(500);
     const logs = platform.api.output + platform.worker.output;

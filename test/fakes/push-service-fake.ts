@@ -92,13 +92,15 @@ export class PushServiceFake extends LoopbackFake<ReceivedPush> {
     if (req.method !== 'POST' || !match) return { status: 404 };
     const subscriptionId = match[1]!;
     const topic = req.headers['topic'] as string | undefined;
-    const reply: FakeReply = this.failingSubscriptions.get(subscriptionId)?.shift() ?? this.nextScriptedReply() ??
+    const reply: FakeReply =
+      this.failingSubscriptions.get(subscriptionId)?.shift() ??
+      this.nextScriptedReply() ??
       // RFC 8030 §5.4; push services answer 400 to anything else.
       (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)
         ? { status: 400, body: 'Topic must be at most 32 characters of base64url' }
         : this.goneSubscriptions.has(subscriptionId)
-        ? { status: 410, body: 'push subscription has unsubscribed or expired' }
-        : { status: 201, headers: { location: `${this.baseUrl}/messages/${randomUUID()}` } });
+          ? { status: 410, body: 'push subscription has unsubscribed or expired' }
+          : { status: 201, headers: { location: `${this.baseUrl}/messages/${randomUUID()}` } });
     const header = (name: string) => req.headers[name] as string | undefined;
     this.received.push({
       subscriptionId,

@@ -59,9 +59,7 @@ export class TwilioFake extends LoopbackFake<ReceivedTwilioMessage> {
     const rejectionCode = this.rejectedNumbers.get(message.to);
     let reply = this.nextScriptedReply();
     if (reply && reply.body === undefined && reply.status >= 400) reply = twilioError(reply.status, 20000 + reply.status, `scripted HTTP ${reply.status}`);
-    reply ??= rejectionCode
-      ? twilioError(400, rejectionCode, TWILIO_ERRORS[rejectionCode]!(message.to))
-      : { status: 201, body: this.messageResource(message) };
+    reply ??= rejectionCode ? twilioError(400, rejectionCode, TWILIO_ERRORS[rejectionCode]!(message.to)) : { status: 201, body: this.messageResource(message) };
     this.received.push({ ...message, status: reply.status });
     return reply;
   }

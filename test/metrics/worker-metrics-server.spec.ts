@@ -36,7 +36,7 @@ describe('the worker metrics endpoint', () => {
     if (sdkExporter.listening) await new Promise((resolve) => sdkExporter.close(resolve));
   });
 
-  test('answers our metrics followed by the Temporal SDK\'s, in the Prometheus text format', async () => {
+  test("answers our metrics followed by the Temporal SDK's, in the Prometheus text format", async () => {
     metrics.deliveryRecorded('email', 'sent');
     const response = await fetch(url);
     expect(response.status).toBe(200);
@@ -45,7 +45,10 @@ describe('the worker metrics endpoint', () => {
     expect(valueOf(text, 'tidings_deliveries_total', { channel: 'email', outcome: 'sent' })).toBe(1);
     expect(valueOf(text, 'temporal_request_total', { operation: 'RespondWorkflowTaskCompleted' })).toBe(3);
     expect(samplesOf(text, 'process_cpu_seconds_total')).toHaveLength(1);
-    const families = text.split('\n').filter((line) => line.startsWith('# TYPE ')).map((line) => line.split(' ')[2]);
+    const families = text
+      .split('\n')
+      .filter((line) => line.startsWith('# TYPE '))
+      .map((line) => line.split(' ')[2]);
     expect(new Set(families).size).toBe(families.length);
   });
 
@@ -75,7 +78,7 @@ describe('the worker metrics endpoint', () => {
 });
 
 describe('WORKER_METRICS_PORT', () => {
-  test('defaults to 9464 when unset or empty; 0 switches the worker\'s metrics off', () => {
+  test("defaults to 9464 when unset or empty; 0 switches the worker's metrics off", () => {
     expect(loadConfig({}).workerMetricsPort).toBe(9464);
     expect(loadConfig({ WORKER_METRICS_PORT: '' }).workerMetricsPort).toBe(9464);
     expect(loadConfig({ WORKER_METRICS_PORT: '9100' }).workerMetricsPort).toBe(9100);
@@ -83,9 +86,11 @@ describe('WORKER_METRICS_PORT', () => {
   });
 
   test('must be a port number, reported with the other problems', () => {
-    expect(() => loadConfig({ WORKER_METRICS_PORT: '70000', PORT: 'x' })).toThrow(expect.objectContaining({
-      problems: ['PORT must be an integer from 0 to 65535 (got "x")', 'WORKER_METRICS_PORT must be an integer from 0 to 65535 (got "70000")'],
-    }));
+    expect(() => loadConfig({ WORKER_METRICS_PORT: '70000', PORT: 'x' })).toThrow(
+      expect.objectContaining({
+        problems: ['PORT must be an integer from 0 to 65535 (got "x")', 'WORKER_METRICS_PORT must be an integer from 0 to 65535 (got "70000")'],
+      }),
+    );
     expect(() => loadConfig({ WORKER_METRICS_PORT: 'metrics' })).toThrow(ConfigError);
   });
 });

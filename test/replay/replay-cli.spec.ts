@@ -93,7 +93,9 @@ describe('npm run replay', () => {
 
     expect(run.code).toBe(0);
     // Downloaded histories come in the order the visibility store lists them.
-    expect(lines(run).sort()).toEqual([...[...runs].map(([workflowId, runId]) => `${workflowId}  ${runId}  ok`), 'replayed 2 histories: 2 ok, 0 failed'].sort());
+    expect(lines(run).sort()).toEqual(
+      [...[...runs].map(([workflowId, runId]) => `${workflowId}  ${runId}  ok`), 'replayed 2 histories: 2 ok, 0 failed'].sort(),
+    );
   });
 
   test('--limit caps how many histories a query replays, and says so', async () => {

@@ -183,8 +183,7 @@ describe('stripQuotedReply: plain text', () => {
   });
 
   test('ordinary sentences that merely look like headers are not taken for quotes', () => {
-    const text =
-      'On Monday I wrote the report.\nFrom: the lab, everything looks fine.\n\nOn the 8th the doctor wrote: "all clear".\nAda';
+    const text = 'On Monday I wrote the report.\nFrom: the lab, everything looks fine.\n\nOn the 8th the doctor wrote: "all clear".\nAda';
 
     expect(stripQuotedReply({ text }).text).toBe(text);
   });

@@ -18,9 +18,7 @@ describe('sanitizeRichText: what must never reach a reader', () => {
   });
 
   test('<img src=x onerror=...> disappears entirely (no images: they would be tracking pixels)', () => {
-    const { html, text } = sanitizeRichText(
-      '<p>Before<img src=x onerror=alert(1)><img src="https://tracker.example/pixel.gif?u=42" alt="pixel"></p>After',
-    );
+    const { html, text } = sanitizeRichText('<p>Before<img src=x onerror=alert(1)><img src="https://tracker.example/pixel.gif?u=42" alt="pixel"></p>After');
 
     expect(html).toBe('<p>Before</p>After');
     expect(html).not.toMatch(/img|onerror|tracker|alert/i);
@@ -137,7 +135,7 @@ describe('sanitizeRichText: links', () => {
   });
 
   test('an href cannot break out of its attribute', () => {
-    const { html } = sanitizeRichText('<a href=\'https://example.com/"><script>alert(1)</script>\'>x</a>');
+    const { html } = sanitizeRichText("<a href='https://example.com/\"><script>alert(1)</script>'>x</a>");
 
     expect(html).not.toContain('<script');
     expect(html).toContain('href="https://example.com/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
@@ -167,9 +165,7 @@ describe('sanitizeRichText: the formatting a WYSIWYG editor produces survives', 
 
 describe('sanitizeRichText: plain-text rendering', () => {
   test('paragraphs are separated by a blank line, <br> by a newline; the result is trimmed', () => {
-    expect(sanitizeRichText('<p>  Dear Ada,</p><p>Your appointment<br>is confirmed.</p>\n\n').text).toBe(
-      'Dear Ada,\n\nYour appointment\nis confirmed.',
-    );
+    expect(sanitizeRichText('<p>  Dear Ada,</p><p>Your appointment<br>is confirmed.</p>\n\n').text).toBe('Dear Ada,\n\nYour appointment\nis confirmed.');
   });
 
   test('lists are rendered as items on their own lines', () => {
@@ -184,9 +180,7 @@ describe('sanitizeRichText: plain-text rendering', () => {
         'or <a href="mailto:care@clinic.example">mail us</a>.</p>',
     );
 
-    expect(text).toBe(
-      'Read the preparation notes [https://clinic.example/prep], or https://clinic.example, or mail us [care@clinic.example].',
-    );
+    expect(text).toBe('Read the preparation notes [https://clinic.example/prep], or https://clinic.example, or mail us [care@clinic.example].');
   });
 
   test('headings keep their case, quotes are marked, entities are decoded, no image output', () => {
@@ -205,9 +199,7 @@ describe('sanitizeRichText: plain-text rendering', () => {
 
 describe('plainTextToHtml', () => {
   test('escapes every character that means something in HTML', () => {
-    expect(plainTextToHtml(`<script>alert("x")</script> & 'y'`)).toBe(
-      '<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</p>',
-    );
+    expect(plainTextToHtml(`<script>alert("x")</script> & 'y'`)).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</p>');
   });
 
   test('blank lines separate paragraphs, single newlines become <br />, whatever the line endings', () => {

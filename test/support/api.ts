@@ -8,7 +8,10 @@ export interface ApiResponse<T = any> {
 
 /** A small HTTP client for the public API, as a user's program would call it. */
 export class Api {
-  constructor(readonly baseUrl: string, readonly token?: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+  ) {}
 
   as(token: string): Api {
     return new Api(this.baseUrl, token);
@@ -64,7 +67,10 @@ export interface TestOrganization {
 let sequence = 0;
 
 /** A new organisation with its admin logged in, and a way to add logged-in users to it. */
-export async function createOrganization(baseUrl: string, options: { notificationMode?: 'privacy' | 'convenience'; name?: string } = {}): Promise<TestOrganization> {
+export async function createOrganization(
+  baseUrl: string,
+  options: { notificationMode?: 'privacy' | 'convenience'; name?: string } = {},
+): Promise<TestOrganization> {
   const anonymous = new Api(baseUrl);
   const tag = `${process.pid}-${Date.now()}-${++sequence}`;
   const password = 'a long test password';
@@ -87,7 +93,13 @@ export async function createOrganization(baseUrl: string, options: { notificatio
     adminId: created.body.admin.id,
     async addUser(role, extra = {}) {
       const email = extra.email ?? `${role}-${tag}-${++sequence}@example.org`;
-      const user = await admin.post('/v1/users', { email, name: extra.name ?? `${role} ${sequence}`, role, password, ...(extra.phone ? { phone: extra.phone } : {}) });
+      const user = await admin.post('/v1/users', {
+        email,
+        name: extra.name ?? `${role} ${sequence}`,
+        role,
+        password,
+        ...(extra.phone ? { phone: extra.phone } : {}),
+      });
       if (user.status !== 201) throw new Error(`could not add a user: ${user.status} ${JSON.stringify(user.body)}`);
       return { id: user.body.id, email, api: await login(email) };
     },

@@ -36,7 +36,12 @@ const firstAddress = (header: string) => /<([^<>]+)>\s*$/.exec(header)?.[1] ?? h
  * headers, envelope, SPF, dkim, charsets, text and html as fields; attached files as attachment1…N with
  * their description in `attachment-info`.
  */
-export async function postInboundEmail(baseUrl: string, mail: InboundParseMail, auth: InboundAuth = {}, files: InboundFile[] = []): Promise<{ status: number; body: any }> {
+export async function postInboundEmail(
+  baseUrl: string,
+  mail: InboundParseMail,
+  auth: InboundAuth = {},
+  files: InboundFile[] = [],
+): Promise<{ status: number; body: any }> {
   const form = new FormData();
   const envelope = mail.envelope ?? { to: [firstAddress(mail.to)], from: firstAddress(mail.from) };
   const rawHeaders = [
@@ -64,7 +69,12 @@ export async function postInboundEmail(baseUrl: string, mail: InboundParseMail, 
   };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
   if (files.length) {
-    form.append('attachment-info', JSON.stringify(Object.fromEntries(files.map((file, i) => [`attachment${i + 1}`, { filename: file.filename, name: file.filename, type: file.contentType }]))));
+    form.append(
+      'attachment-info',
+      JSON.stringify(
+        Object.fromEntries(files.map((file, i) => [`attachment${i + 1}`, { filename: file.filename, name: file.filename, type: file.contentType }])),
+      ),
+    );
     files.forEach((file, i) => form.append(`attachment${i + 1}`, new Blob([Buffer.from(file.content)], { type: file.contentType }), file.filename));
   }
   const url = new URL('/v1/webhooks/email/inbound', baseUrl);

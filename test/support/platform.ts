@@ -38,25 +38,43 @@ export class TemporalDevServer {
   async start(): Promise<this> {
     if (!this.address) this.address = `127.0.0.1:${await freePort()}`;
     const [ip, port] = this.address.split(':');
-    this.process = new ManagedProcess('temporal', TEMPORAL_CLI, [
-      'server', 'start-dev', '--headless', '--ip', ip, '--port', port, '--log-level', 'error',
-      ...(this.options.persistent
-        ? [
-            '--db-filename', path.join(this.stateDir, 'temporal.db'),
-            ...(this.options.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
-          ]
-        : []),
-      ...TIDINGS_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
-    ], process.env).start();
-    await waitFor('the Temporal dev server', async () => {
-      const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await connection.close();
-      }
-    }, 60_000);
+    this.process = new ManagedProcess(
+      'temporal',
+      TEMPORAL_CLI,
+      [
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        ip,
+        '--port',
+        port,
+        '--log-level',
+        'error',
+        ...(this.options.persistent
+          ? [
+              '--db-filename',
+              path.join(this.stateDir, 'temporal.db'),
+              ...(this.options.sqlitePragmas ?? DEV_SERVER_SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
+            ]
+          : []),
+        ...TIDINGS_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+      ],
+      process.env,
+    ).start();
+    await waitFor(
+      'the Temporal dev server',
+      async () => {
+        const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.getSystemInfo({});
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      60_000,
+    );
     return this;
   }
 
@@ -130,7 +148,11 @@ export class Platform {
 
   async startWorker(): Promise<void> {
     this.worker.start();
-    await waitFor('the worker to poll', async () => this.worker.output.includes('state: \'RUNNING\'') || this.worker.output.includes('polling task queue'), 60_000).catch((error) => {
+    await waitFor(
+      'the worker to poll',
+      async () => this.worker.output.includes("state: 'RUNNING'") || this.worker.output.includes('polling task queue'),
+      60_000,
+    ).catch((error) => {
       throw new Error(`${error.message}\n--- worker output ---\n${this.worker.output}`);
     });
   }

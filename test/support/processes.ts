@@ -27,7 +27,12 @@ export class ManagedProcess {
   private child: ChildProcess | null = null;
   output = '';
 
-  constructor(readonly name: string, private readonly command: string, private readonly args: string[], private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    readonly name: string,
+    private readonly command: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   start(): this {
     this.output = '';
@@ -48,7 +53,9 @@ export class ManagedProcess {
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
     const child = this.child;
     if (!child || !this.running) return undefined;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, by) => resolve({ code, signal: by })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, by) => resolve({ code, signal: by })),
+    );
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     const exit = await exited;

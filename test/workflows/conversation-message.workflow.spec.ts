@@ -30,7 +30,10 @@ const BOB = 'bob';
  */
 class Ledger {
   plan: NotificationPlan = {
-    recipients: [{ userId: ALICE, channels: ['email', 'sms'] }, { userId: BOB, channels: ['email', 'push'] }],
+    recipients: [
+      { userId: ALICE, channels: ['email', 'sms'] },
+      { userId: BOB, channels: ['email', 'push'] },
+    ],
     reminderAfterMs: null,
     readReceipt: false,
   };
@@ -84,7 +87,10 @@ class Ledger {
       planDeliveries: async ({ messageId, kind, userIds, aboutUserId }) => {
         const channelsOf = new Map([...this.plan.recipients, ...this.readNoticeTargets].map((target) => [target.userId, target.channels]));
         return userIds.flatMap((userId) =>
-          (channelsOf.get(userId) ?? []).map((channel) => ({ deliveryId: JSON.stringify({ messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId }), channel })),
+          (channelsOf.get(userId) ?? []).map((channel) => ({
+            deliveryId: JSON.stringify({ messageId, userId, channel, kind, aboutUserId: aboutUserId ?? userId }),
+            channel,
+          })),
         );
       },
       sendDelivery: async (deliveryId: string) => {
@@ -130,7 +136,11 @@ describe('conversationMessage workflow (time-skipping)', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities: ledger.activities() });
     return worker.runUntil(async () => {
       const t0 = await env.currentTimeMs();
-      const handle = await env.client.workflow.start(conversationMessage, { taskQueue, workflowId: `conversation-message-test-${counter}`, args: [{ messageId }] });
+      const handle = await env.client.workflow.start(conversationMessage, {
+        taskQueue,
+        workflowId: `conversation-message-test-${counter}`,
+        args: [{ messageId }],
+      });
       if (during) await during(handle, t0);
       const final = await handle.result();
       const { startTime, closeTime } = await handle.describe();
@@ -140,7 +150,10 @@ describe('conversationMessage workflow (time-skipping)', () => {
   }
 
   /** Queries until the workflow reports the wanted state (a few real milliseconds; workflow time is not moved). */
-  async function stateWhen(handle: WorkflowHandle<typeof conversationMessage>, wanted: (state: ConversationMessageState) => boolean): Promise<ConversationMessageState> {
+  async function stateWhen(
+    handle: WorkflowHandle<typeof conversationMessage>,
+    wanted: (state: ConversationMessageState) => boolean,
+  ): Promise<ConversationMessageState> {
     let last: ConversationMessageState | undefined;
     for (let i = 0; i < 200; i++) {
       last = await handle.query(conversationMessageStateQuery).catch(() => undefined);
@@ -169,16 +182,25 @@ describe('conversationMessage workflow (time-skipping)', () => {
     const ledger = new Ledger(env);
     ledger.plan.reminderAfterMs = 30 * MINUTE;
 
-    const { final, t0 } = await run(ledger, async (handle) => {
-      await stateWhen(handle, awaitingReads);
-      await env.sleep('29 minutes');
-      const state = await handle.query(conversationMessageStateQuery);
-      expect(state).toEqual({ phase: 'awaiting_reads', unread: [ALICE, BOB], reminded: [], readNotices: 0 });
-      expect(ledger.sentLines('unread_reminder')).toEqual([]);
-      expect(ledger.unreadChecks).toEqual([]);
-    }, 'conversation-unread-reminder');
+    const { final, t0 } = await run(
+      ledger,
+      async (handle) => {
+        await stateWhen(handle, awaitingReads);
+        await env.sleep('29 minutes');
+        const state = await handle.query(conversationMessageStateQuery);
+        expect(state).toEqual({ phase: 'awaiting_reads', unread: [ALICE, BOB], reminded: [], readNotices: 0 });
+        expect(ledger.sentLines('unread_reminder')).toEqual([]);
+        expect(ledger.unreadChecks).toEqual([]);
+      },
+      'conversation-unread-reminder',
+    );
 
-    expect(ledger.sentLines('unread_reminder')).toEqual(['unread_reminder alice email', 'unread_reminder alice sms', 'unread_reminder bob email', 'unread_reminder bob push']);
+    expect(ledger.sentLines('unread_reminder')).toEqual([
+      'unread_reminder alice email',
+      'unread_reminder alice sms',
+      'unread_reminder bob email',
+      'unread_reminder bob push',
+    ]);
     for (const reminder of ledger.sent.filter((key) => key.kind === 'unread_reminder')) {
       expect(reminder.at).toBeGreaterThanOrEqual(t0 + 30 * MINUTE);
       expect(reminder.at).toBeLessThan(t0 + 31 * MINUTE);
@@ -192,13 +214,17 @@ describe('conversationMessage workflow (time-skipping)', () => {
     const ledger = new Ledger(env);
     ledger.plan.reminderAfterMs = 30 * MINUTE;
 
-    const { final } = await run(ledger, async (handle) => {
-      await stateWhen(handle, awaitingReads);
-      await env.sleep('10 minutes');
-      ledger.readInDatabase.add(ALICE);
-      await handle.signal(recipientReadSignal, { userId: ALICE });
-      expect((await stateWhen(handle, (state) => state.unread.length === 1)).unread).toEqual([BOB]);
-    }, 'conversation-reminder-after-one-read');
+    const { final } = await run(
+      ledger,
+      async (handle) => {
+        await stateWhen(handle, awaitingReads);
+        await env.sleep('10 minutes');
+        ledger.readInDatabase.add(ALICE);
+        await handle.signal(recipientReadSignal, { userId: ALICE });
+        expect((await stateWhen(handle, (state) => state.unread.length === 1)).unread).toEqual([BOB]);
+      },
+      'conversation-reminder-after-one-read',
+    );
 
     expect(ledger.sentLines('unread_reminder')).toEqual(['unread_reminder bob email', 'unread_reminder bob push']);
     expect(ledger.unreadChecks.map((check) => check.userIds)).toEqual([[BOB]]);
@@ -262,7 +288,10 @@ describe('conversationMessage workflow (time-skipping)', () => {
       await handle.signal(recipientReadSignal, { userId: ALICE });
     });
 
-    expect(ledger.readNoticesPlanned.map(({ messageId: id, readerId }) => [id, readerId])).toEqual([[messageId, BOB], [messageId, ALICE]]);
+    expect(ledger.readNoticesPlanned.map(({ messageId: id, readerId }) => [id, readerId])).toEqual([
+      [messageId, BOB],
+      [messageId, ALICE],
+    ]);
     expect(ledger.sentLines('read_receipt')).toEqual([
       'read_receipt author-staff email about alice',
       'read_receipt author-staff email about bob',
@@ -291,7 +320,8 @@ describe('conversationMessage workflow (time-skipping)', () => {
       await handle.signal(recipientReadSignal, { userId: BOB });
     });
 
-    for (const receipt of ledger.sent.filter((key) => key.kind === 'read_receipt' && key.aboutUserId === ALICE)) expect(receipt.at).toBeLessThan(t0 + 2 * MINUTE);
+    for (const receipt of ledger.sent.filter((key) => key.kind === 'read_receipt' && key.aboutUserId === ALICE))
+      expect(receipt.at).toBeLessThan(t0 + 2 * MINUTE);
     expect(ledger.sentLines('unread_reminder')).toEqual(['unread_reminder bob email', 'unread_reminder bob push']);
     expect(ledger.sentLines('read_receipt')).toHaveLength(4);
     expect(final).toMatchObject({ phase: 'ended', unread: [], reminded: [BOB], readNotices: 2 });
@@ -305,7 +335,10 @@ describe('conversationMessage workflow (time-skipping)', () => {
 
     expect(ledger.attempts.filter((key) => key.userId === ALICE && key.channel === 'sms')).toHaveLength(1);
     expect(ledger.failures).toEqual([
-      { key: { messageId, userId: ALICE, channel: 'sms' as ProviderChannel, kind: 'new_message', aboutUserId: ALICE }, reason: 'SendGrid refused the email: invalid address' },
+      {
+        key: { messageId, userId: ALICE, channel: 'sms' as ProviderChannel, kind: 'new_message', aboutUserId: ALICE },
+        reason: 'SendGrid refused the email: invalid address',
+      },
     ]);
     // Written once, by the refused send: the workflow records nothing more.
     expect(ledger.gaveUp).toEqual([]);

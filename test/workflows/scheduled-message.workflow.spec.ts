@@ -66,7 +66,9 @@ class Ledger {
         return { outcome: 'claimed' as const, channels: this.channels, dismissAt: this.dismissAt ? new Date(this.dismissAt).toISOString() : null };
       },
       planDelivery: async () =>
-        this.channels.filter((channel): channel is ProviderChannel => channel !== 'message_center').map((channel) => ({ deliveryId: `delivery-${channel}`, channel })),
+        this.channels
+          .filter((channel): channel is ProviderChannel => channel !== 'message_center')
+          .map((channel) => ({ deliveryId: `delivery-${channel}`, channel })),
       sendDelivery: (deliveryId: string) => deliver(channelOf(deliveryId)),
       recordDeliveryGaveUp: async (deliveryId: string, reason: string) => void this.gaveUp.push({ channel: channelOf(deliveryId), reason }),
       finishDelivery: async () => (this.failures.length + this.gaveUp.length === this.channels.length ? 'failed' : 'delivered'),
@@ -103,7 +105,14 @@ describe('scheduledMessage workflow (time-skipping)', () => {
       env.client.workflow.start(scheduledMessage, {
         taskQueue,
         workflowId: `message-test-${counter}`,
-        args: [{ messageId: `m-${counter}`, deliverAt: new Date(ledger.deliverAt).toISOString(), dismissAt: ledger.dismissAt ? new Date(ledger.dismissAt).toISOString() : null, ...input }],
+        args: [
+          {
+            messageId: `m-${counter}`,
+            deliverAt: new Date(ledger.deliverAt).toISOString(),
+            dismissAt: ledger.dismissAt ? new Date(ledger.dismissAt).toISOString() : null,
+            ...input,
+          },
+        ],
       });
     return worker.runUntil(async () => {
       const handle = await start();

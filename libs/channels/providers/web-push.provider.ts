@@ -44,7 +44,10 @@ export class WebPushProvider implements PushProvider {
   readonly requestTimeoutMs: number;
   private readonly vapidDetails: { subject: string; publicKey: string; privateKey: string };
 
-  constructor(settings: AppConfig['push'], private readonly options: WebPushProviderOptions = {}) {
+  constructor(
+    settings: AppConfig['push'],
+    private readonly options: WebPushProviderOptions = {},
+  ) {
     const { vapidSubject, vapidPublicKey, vapidPrivateKey } = settings;
     if (!vapidSubject || !vapidPublicKey || !vapidPrivateKey) {
       throw new Error('WebPushProvider needs push.vapidSubject, push.vapidPublicKey and push.vapidPrivateKey');
