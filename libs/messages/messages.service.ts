@@ -1,20 +1,12 @@
 import { EntityManager, ObjectQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import {
-  cancelSignal,
-  rescheduleSignal,
-  SCHEDULED_MESSAGE_WORKFLOW,
-  workflowIdForMessage,
-  type RescheduleSignalInput,
-  type ScheduledMessageInput,
-} from '../../workflows/scheduled-message.contract.js';
+import { cancelSignal, rescheduleSignal, workflowIdForMessage, type RescheduleSignalInput } from '../../workflows/scheduled-message.contract.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { decodeCursor, encodeCursor, Page } from '../http/pagination.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
-import { messageSearchAttributes } from '../temporal/search-attributes.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
@@ -22,6 +14,7 @@ import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/
 import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
+import { scheduledMessageWorkflowStart } from './scheduled-message-workflow.js';
 
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
 /** A deliverAt this little in the past is the caller's clock, not a mistake: deliver now. */
@@ -78,13 +71,10 @@ export class MessagesService {
           deliverAt,
           dismissAt,
         });
-        const input: ScheduledMessageInput = { messageId: message.id, deliverAt: deliverAt.toISOString(), dismissAt: dismissAt?.toISOString() ?? null };
-        await WorkflowOutbox.start(em, {
-          workflowType: SCHEDULED_MESSAGE_WORKFLOW,
-          workflowId: message.workflowId,
-          args: [input],
-          searchAttributes: messageSearchAttributes({ organizationId: caller.organizationId, recipientId: recipient.id, messageId: message.id }),
-        });
+        await WorkflowOutbox.start(
+          em,
+          scheduledMessageWorkflowStart({ id: message.id, organizationId: caller.organizationId, recipientId: recipient.id, deliverAt, dismissAt }),
+        );
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException && idempotencyKey) {

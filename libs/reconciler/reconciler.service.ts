@@ -2,18 +2,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { workflowIdForConversationMessage } from '../../workflows/conversation-message.contract.js';
 import type { ReconcileSummary } from '../../workflows/reconcile.contract.js';
-import {
-  readSignal,
-  rescheduleSignal,
-  SCHEDULED_MESSAGE_WORKFLOW,
-  type RescheduleSignalInput,
-  type ScheduledMessageInput,
-} from '../../workflows/scheduled-message.contract.js';
+import { readSignal, rescheduleSignal, type RescheduleSignalInput } from '../../workflows/scheduled-message.contract.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { conversationMessageWorkflowStart } from '../conversations/conversation-message-workflow.js';
 import { MessageDeliveryService } from '../messages/message-delivery.service.js';
 import { WorkflowOutbox, type OutboxCommand } from '../outbox/workflow-outbox.js';
-import { messageSearchAttributes } from '../temporal/search-attributes.js';
+import { scheduledMessageWorkflowStart } from '../messages/scheduled-message-workflow.js';
 import { WorkflowGateway, type WorkflowStart } from '../temporal/workflow-gateway.js';
 
 /** Each scan looks at this many rows at most, newest first: what was missed just now is what matters; the next run takes the rest. */
@@ -195,13 +189,13 @@ export class ReconcilerService {
 
 /** The scheduled message's workflow as the API starts it, from the row. */
 function scheduledMessageStart(row: ScheduledMessageRow): WorkflowStart {
-  const input: ScheduledMessageInput = { messageId: row.id, deliverAt: iso(row.deliver_at), dismissAt: row.dismiss_at === null ? null : iso(row.dismiss_at) };
-  return {
-    workflowType: SCHEDULED_MESSAGE_WORKFLOW,
-    workflowId: row.workflow_id,
-    args: [input],
-    searchAttributes: messageSearchAttributes({ organizationId: row.organization_id, recipientId: row.recipient_id, messageId: row.id }),
-  };
+  return scheduledMessageWorkflowStart({
+    id: row.id,
+    organizationId: row.organization_id,
+    recipientId: row.recipient_id,
+    deliverAt: new Date(row.deliver_at),
+    dismissAt: row.dismiss_at === null ? null : new Date(row.dismiss_at),
+  });
 }
 
 /** Wakes the workflow with a reschedule, or starts it with one if it is missing. */
