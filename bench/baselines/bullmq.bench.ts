@@ -1,8 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis as IORedis } from 'ioredis';
-import { Client as PgClient, Pool } from 'pg';
+import { Pool } from 'pg';
 import { migrate } from '../../libs/database/migrate.js';
 import { dueSecondAfter, type Lags, sleep, summarizeLags } from '../support.js';
+import { ADMIN_DATABASE_URL, adminQuery } from '../../test/support/platform.js';
 
 /**
  * The baseline for the message-center lag: the same burst (messages all due in the same second) through
@@ -12,7 +13,6 @@ import { dueSecondAfter, type Lags, sleep, summarizeLags } from '../support.js';
  * statement, on a fresh database with the project's schema.
  */
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 /**
  * A job spends its time waiting — on Redis to hand it over and on PostgreSQL's commit — not computing, so
  * it takes several per core to keep 2 cores busy, and concurrent commits share a flush. On this machine 8
@@ -170,15 +170,5 @@ async function redisUnreachable(): Promise<string | undefined> {
     return (socketError ?? (error as Error)).message;
   } finally {
     probe.disconnect();
-  }
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new PgClient({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }

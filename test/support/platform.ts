@@ -8,7 +8,7 @@ import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes
 import { REPO_ROOT, TEMPORAL_CLI } from './paths.js';
 import { freePort, ManagedProcess, waitFor } from './processes.js';
 
-const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789';
 
 /**
@@ -176,7 +176,8 @@ export class Platform {
   }
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** A statement on the server's maintenance database: creating and dropping test databases. */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new PgClient({ connectionString: ADMIN_DATABASE_URL });
   await client.connect();
   try {
