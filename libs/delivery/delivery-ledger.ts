@@ -106,13 +106,14 @@ export class DeliveryLedger {
     ];
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
-      await this.em.execute(
-        `insert into delivery (${columns.join(', ')}) values ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')} on conflict do nothing`,
+      // A repeated plan (a retried activity) inserts nothing new, so a skip is counted once, when it is written.
+      const inserted = await this.em.execute<Array<{ channel: string; status: string }>>(
+        `insert into delivery (${columns.join(', ')}) values ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}
+         on conflict do nothing returning channel, status`,
         chunk.flatMap((row) => columns.map((column) => row[column])),
       );
+      for (const row of inserted) if (row.status === 'skipped') this.metrics.deliveryRecorded(row.channel, 'skipped');
     }
-    const inserted = rows.filter((row) => row.status === 'skipped');
-    for (const row of inserted) this.metrics.deliveryRecorded(row.channel as string, 'skipped');
     if (plan.recipientIds.length === 0) return [];
     const pending = await this.em.execute<Array<{ id: string; channel: ProviderChannel }>>(
       `select id, channel from delivery
