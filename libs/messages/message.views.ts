@@ -115,7 +115,7 @@ export function toInboxItem(row: InboxRow) {
 }
 
 /** The answer to a scheduling request; a retried request with the same Idempotency-Key gets it again. */
-export function toScheduledView(message: Message) {
+export function toScheduledView(message: Pick<Message, 'id' | 'status' | 'deliverAt' | 'dismissAt' | 'removedAt' | 'workflowId'>) {
   return {
     id: message.id,
     status: effectiveStatus(message),

@@ -7,14 +7,12 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { decodeCursor, encodeCursor, Page } from '../http/pagination.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
-import { Organization } from '../organizations/organization.entity.js';
-import { User } from '../users/user.entity.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
 import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
-import { scheduledMessageWorkflowStart } from './scheduled-message-workflow.js';
+import { storeScheduledMessage } from './store-scheduled-message.js';
 
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
 /** A deliverAt this little in the past is the caller's clock, not a mistake: deliver now. */
@@ -42,40 +40,27 @@ export class MessagesService {
     if (deliverAt.getTime() > now + MAX_SCHEDULE_AHEAD_MS) throw fieldError('deliverAt', 'must be at most a year ahead');
     const dismissAt = dto.dismissAt ? new Date(dto.dismissAt) : null;
     if (dismissAt && dismissAt <= deliverAt) throw fieldError('dismissAt', 'must be after deliverAt');
-    const recipient = await this.em.findOne(User, { id: dto.recipientId, organization: caller.organizationId });
-    if (!recipient) throw fieldError('recipientId', 'is not a user of your organization', 422);
-
-    const message = new Message();
-    Object.assign(message, {
-      organization: this.em.getReference(Organization, caller.organizationId),
-      recipient,
-      createdBy: this.em.getReference(User, caller.id),
+    const message = {
+      id: crypto.randomUUID(),
+      organizationId: caller.organizationId,
+      recipientId: dto.recipientId,
+      createdById: caller.id,
       title: dto.title,
       body: dto.body,
       channels: dto.channels,
       deliverAt,
       dismissAt,
-      workflowId: workflowIdForMessage(message.id),
+      workflowId: '',
       idempotencyKey: idempotencyKey ?? null,
       requestHash: idempotencyKey ? requestHash : null,
-    });
+      createdAt: new Date(now),
+    };
+    message.workflowId = workflowIdForMessage(message.id);
+    let stored: boolean;
     try {
-      // The message and its workflow's start commit together; the outbox relay starts the workflow after
-      // the commit, so scheduling works while Temporal is down and no connection waits on Temporal.
-      await this.em.transactional(async (em) => {
-        em.persist(message);
-        await em.flush();
-        await this.audit.recordBy(caller, 'message.scheduled', 'message', message.id, {
-          recipientId: recipient.id,
-          channels: dto.channels,
-          deliverAt,
-          dismissAt,
-        });
-        await WorkflowOutbox.start(
-          em,
-          scheduledMessageWorkflowStart({ id: message.id, organizationId: caller.organizationId, recipientId: recipient.id, deliverAt, dismissAt }),
-        );
-      });
+      // The message, its audit event and its workflow's start commit together; the outbox relay starts the
+      // workflow after the commit, so scheduling works while Temporal is down and no connection waits on Temporal.
+      stored = await storeScheduledMessage(this.em, message);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException && idempotencyKey) {
         // A concurrent retry with the same key won the race; answer as it did.
@@ -84,7 +69,8 @@ export class MessagesService {
       }
       throw error;
     }
-    return toScheduledView(message);
+    if (!stored) throw fieldError('recipientId', 'is not a user of your organization', 422);
+    return toScheduledView({ ...message, status: 'scheduled', removedAt: null });
   }
 
   async list(caller: AuthUser, query: ListMessagesQuery): Promise<Page<ReturnType<typeof toMessageView>>> {
@@ -198,7 +184,7 @@ export class MessagesService {
     if (earlier.requestHash !== requestHash) {
       throw fieldError('Idempotency-Key', 'was already used for a different request', 422);
     }
-    return toScheduledView(earlier as Message);
+    return toScheduledView(earlier);
   }
 
   private page<T, V>(rows: T[], limit: number, sortKey: (row: T) => Date, view: (row: T) => V): Page<V> {

@@ -265,6 +265,15 @@ describe('scheduled messages (end to end)', () => {
     const different = await schedule({ title: 'Another title', deliverAt: first.body.deliverAt }, staff, { 'idempotency-key': key });
     expect(different.status).toBe(422);
     expect(different.body.details[0].field).toBe('Idempotency-Key');
+
+    // A client that retries before its first request answered: the racers all get the one message.
+    const raced = `race-${Date.now()}`;
+    const deliverAt = secondsFromNow(3600);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => schedule({ deliverAt }, staff, { 'idempotency-key': raced })));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
+    expect(await platform.query(`select id from message where idempotency_key = $1`, [raced])).toHaveLength(1);
+    expect(await platform.query(`select id from audit_event where subject_id = $1 and action = 'message.scheduled'`, [answers[0].body.id])).toHaveLength(1);
   });
 
   test('convenience mode puts the title and body in email, SMS and push', async () => {
