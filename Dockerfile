@@ -14,7 +14,8 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
 COPY . .
 RUN npm run build \
- && rm -rf dist/test dist/.tsbuildinfo
+ && rm -rf dist/test dist/.tsbuildinfo \
+ && find dist -name '*.spec.js*' -delete
 
 # ---------------------------------------------------------------- prod-deps: runtime node_modules only
 FROM ${NODE_IMAGE} AS prod-deps

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suite: setup (no migration: the tests create their own databases), then
-# jest over the compiled tests in dist/test. Extra arguments go to jest, e.g.
+# jest over the compiled tests in dist/test and the specs beside the code in dist/libs. Extra arguments go to jest, e.g.
 #   npm test -- dist/test/channels        npm test -- -t 'retries'
 set -euo pipefail
 # shellcheck source=scripts/env.sh

@@ -9,9 +9,9 @@ import { stripQuotedReply } from '../rich-text/quoted-reply.js';
 import { MAX_RICH_TEXT_BYTES } from '../rich-text/rich-text.js';
 import { User } from '../users/user.entity.js';
 import { Conversation, ConversationParticipant } from './conversation.entity.js';
-import { ConversationsService } from './conversations.service.js';
 import { InboundEmail } from './inbound-email.entity.js';
 import { ReplyAddresses } from './reply-address.js';
+import { PostMessage } from './usecases/post-message/post-message.usecase.js';
 
 /** The fields of a SendGrid Inbound Parse post that matter here (all optional: it is outside input). */
 export interface InboundParsePost {
@@ -41,7 +41,7 @@ export class InboundEmailService {
   constructor(
     private readonly em: EntityManager,
     private readonly replyAddresses: ReplyAddresses,
-    private readonly conversations: ConversationsService,
+    private readonly postMessage: PostMessage,
     private readonly audit: AuditService,
     private readonly attachments: AttachmentsService,
     private readonly storage: AttachmentStorage,
@@ -91,7 +91,7 @@ export class InboundEmailService {
     const author: AuthUser = { id: sender.id, organizationId: conversation.organization.id, role: sender.role };
     try {
       const { attachmentIds, refused } = await this.keepAttachments(author, files);
-      const message = await this.conversations.replyByEmail(author, conversation.id, { ...reply, attachmentIds });
+      const message = await this.postMessage.execute(author, conversation.id, { source: 'email', content: { ...reply, attachmentIds } });
       Object.assign(record, { status: 'accepted', messageId: message.id, reason: refused.length ? `attachments not kept: ${refused.join('; ')}` : null });
       await this.em.insert(InboundEmail, record);
       return { status: 'accepted', messageId: message.id };

@@ -1,0 +1,82 @@
+import { ConversationsModule } from '../../conversations.module.js';
+import { ListConversationsQuery } from '../../conversation.dto.js';
+import { seedConversation, seedOrganization, seedUser, type SeededUser } from '../../../../test/support/conversation-use-cases.js';
+import { TestDatabase } from '../../../../test/support/test-database.js';
+import { PostMessage } from '../post-message/post-message.usecase.js';
+import { ListConversations } from './list-conversations.usecase.js';
+
+describe('ListConversations', () => {
+  let db: TestDatabase;
+  let listConversations: ListConversations;
+  let postMessage: PostMessage;
+  let staff: SeededUser;
+  let toMember: SeededUser;
+  let ccMember: SeededUser;
+  let stranger: SeededUser;
+  let open: string;
+  let older: string;
+  let closed: string;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create();
+    const nest = await db.module(ConversationsModule);
+    [listConversations, postMessage] = [nest.get(ListConversations), nest.get(PostMessage)];
+    const organizationId = await seedOrganization(db);
+    [staff, toMember, ccMember] = await Promise.all([
+      seedUser(db, organizationId, 'staff', 'Sam Staff'),
+      seedUser(db, organizationId, 'member', 'Tom To'),
+      seedUser(db, organizationId, 'member', 'Cat Cc'),
+    ]);
+    stranger = await seedUser(db, await seedOrganization(db), 'staff', 'Sue Stranger');
+
+    older = await seedConversation(db, staff, [[toMember, 'to']], { subject: 'Older' });
+    await reply(staff, older, '<p>Older news</p>');
+    open = await seedConversation(
+      db,
+      staff,
+      [
+        [toMember, 'to'],
+        [ccMember, 'cc'],
+      ],
+      { subject: 'Renewal' },
+    );
+    await reply(staff, open, '<p>Your renewal quote</p>');
+    await reply(ccMember, open, '<p>A blind copy answers</p>');
+    closed = await seedConversation(db, staff, [[toMember, 'to']], { subject: 'Done', status: 'closed' });
+  });
+
+  afterAll(() => db?.drop());
+
+  async function reply(author: SeededUser, conversationId: string, body: string) {
+    await db.request(() => postMessage.execute(author, conversationId, { source: 'app', dto: { body } }));
+  }
+  const list = (caller: SeededUser, query: Partial<ListConversationsQuery> = {}) =>
+    db.request(() => listConversations.execute(caller, Object.assign(new ListConversationsQuery(), query)));
+
+  it("shows a contact their open conversations, newest first, with the latest message and unread count they may see (not a blind copy's)", async () => {
+    const page = await list(toMember);
+
+    expect(page.items.map((item) => [item.subject, item.preview, item.lastSender?.name, item.unreadCount])).toEqual([
+      ['Renewal', 'Your renewal quote', 'Sam Staff', 1],
+      ['Older', 'Older news', 'Sam Staff', 1],
+    ]);
+    expect(page.nextCursor).toBeNull();
+    // Staff see the blind copy's reply.
+    expect((await list(staff)).items[0]).toMatchObject({ id: open, preview: 'A blind copy answers', unreadCount: 1 });
+  });
+
+  it('pages with the cursor and keeps closed conversations in the inactive folder', async () => {
+    const first = await list(toMember, { limit: 1 });
+    expect(first.items.map((item) => item.id)).toEqual([open]);
+    const second = await list(toMember, { limit: 1, cursor: first.nextCursor! });
+    expect(second).toEqual({ items: [expect.objectContaining({ id: older })], nextCursor: null });
+
+    expect((await list(toMember, { folder: 'inactive' })).items).toEqual([
+      expect.objectContaining({ id: closed, status: 'closed', preview: '', lastSender: null }),
+    ]);
+  });
+
+  it("lists nothing of another organization's conversations", async () => {
+    expect(await list(stranger)).toEqual({ items: [], nextCursor: null });
+  });
+});

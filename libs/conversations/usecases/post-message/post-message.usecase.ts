@@ -1,0 +1,52 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import type { AuthUser } from '../../../auth/auth-user.js';
+import { fieldError } from '../../../http/api-error.filter.js';
+import { ConversationAccess } from '../../conversation-access.js';
+import { ConversationMessages, sanitizedBody, type ConversationMessageView, type NewMessage } from '../../conversation-messages.js';
+import { PostMessageDto } from '../../conversation.dto.js';
+import type { ConversationMessage } from '../../conversation.entity.js';
+
+/** A reply through the API; its body is sanitized here. */
+export interface AppReply {
+  source: 'app';
+  dto: PostMessageDto;
+}
+
+/** A reply that came in by email, already stripped of the quoted earlier mail, from its verified sender. */
+export interface EmailReply {
+  source: 'email';
+  content: { html: string; text: string; attachmentIds: string[] };
+}
+
+/**
+ * A participant's reply, through the API or by email: the same rules apply to both. A closed conversation
+ * takes no reply unless the organisation lets contacts reopen and a contact is replying (then it reopens).
+ */
+@Injectable()
+export class PostMessage {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly access: ConversationAccess,
+    private readonly messages: ConversationMessages,
+  ) {}
+
+  /** Through the API: the message as its author sees it. */
+  execute(author: AuthUser, conversationId: string, reply: AppReply): Promise<ConversationMessageView>;
+  /** By email, as its verified sender: the stored message. */
+  execute(author: AuthUser, conversationId: string, reply: EmailReply): Promise<ConversationMessage>;
+  async execute(author: AuthUser, conversationId: string, reply: AppReply | EmailReply): Promise<ConversationMessageView | ConversationMessage> {
+    const content: NewMessage = reply.source === 'app' ? appContent(reply.dto) : { ...reply.content, readReceipt: false, source: 'email' };
+    const { conversation, participant } = await this.access.membership(author, conversationId);
+    const message = await this.em.transactional(async (em) => {
+      await this.access.reopenForReply(em, author, conversation, reply.source === 'app' ? 'reply' : 'email reply');
+      return this.messages.append(em, author, conversation, participant.kind, content);
+    });
+    return reply.source === 'app' ? this.messages.justPosted(message) : message;
+  }
+}
+
+function appContent(dto: PostMessageDto): NewMessage {
+  if (dto.body === undefined) throw fieldError('body', 'is required', 422);
+  return { ...sanitizedBody(dto.body), attachmentIds: dto.attachmentIds ?? [], readReceipt: dto.readReceipt ?? false, source: 'app' };
+}
