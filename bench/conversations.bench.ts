@@ -13,7 +13,8 @@ const MESSAGES = Number(process.env.BENCH_CONVERSATION_MESSAGES ?? 200_000);
 const MEMBERS = Number(process.env.BENCH_CONVERSATION_MEMBERS ?? 500);
 const STAFF = 6; // the busy one first
 const REQUESTS = Number(process.env.BENCH_CONVERSATION_REQUESTS ?? 200);
-const POSTS = Number(process.env.BENCH_CONVERSATION_POSTS ?? 500);
+const POSTS = Number(process.env.BENCH_CONVERSATION_POSTS ?? 1000);
+const WARM_UP_POSTS = 100;
 const POST_CONCURRENCY = Number(process.env.BENCH_CONVERSATION_POST_CONCURRENCY ?? 16);
 const PAGE = 25;
 
@@ -92,6 +93,10 @@ export async function benchConversations(platform: Platform): Promise<Conversati
 
   // Replies from the busy staff user into many of their open conversations; each starts its workflow.
   const targets = shuffled(busyInbox.open);
+  // Warm the reply path (its first requests compile it) the way the reads were warmed above.
+  await inParallel(WARM_UP_POSTS, POST_CONCURRENCY, (i) =>
+    ok(busy.api.post(`/v1/conversations/${targets[(targets.length - 1 - i) % targets.length]}/messages`, { body: `<p>Warm-up reply ${i}</p>` }), 201),
+  );
   const latencies: number[] = [];
   const started = performance.now();
   await inParallel(POSTS, POST_CONCURRENCY, async (i) => {

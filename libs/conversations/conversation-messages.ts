@@ -1,10 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { AttachmentsService, type AttachmentView } from '../attachments/attachments.service.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AttachmentsService, toAttachmentView, type AttachmentView } from '../attachments/attachments.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
-import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
+import type { OutboxCommand } from '../outbox/workflow-outbox.js';
 import { MAX_RICH_TEXT_BYTES, sanitizeRichText } from '../rich-text/rich-text.js';
 import { User, type Role } from '../users/user.entity.js';
 import { conversationMessageWorkflowStart } from './conversation-message-workflow.js';
@@ -58,19 +57,30 @@ export interface NewMessage {
   source: 'app' | 'email';
 }
 
+/** A message just stored, with what its author's view of it needs. */
+export interface AppendedMessage {
+  message: ConversationMessage;
+  authorName: string;
+  attachments: AttachmentView[];
+}
+
 /** Storing a conversation's messages and keeping every participant's inbox row in step with them. */
 @Injectable()
 export class ConversationMessages {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly audit: AuditService,
-    private readonly attachments: AttachmentsService,
-  ) {}
+  constructor(private readonly attachments: AttachmentsService) {}
 
-  /** Stores a message, brings it to the top of the inbox of everyone who may see it, and has its workflow started after commit. */
-  async append(em: EntityManager, author: AuthUser, conversation: Conversation, kind: RecipientKind, content: NewMessage): Promise<ConversationMessage> {
+  /**
+   * Stores a message in an open conversation, brings it to the top of the inbox of everyone who may see it,
+   * audits it and has its workflow started after commit; null, writing nothing, if the conversation is not
+   * open (it was closed since the caller looked).
+   *
+   * The message, the inbox rows, the audit event and the outbox entry are one statement: one round trip,
+   * atomic on its own, which is what lets a reply be accepted without a transaction around it. Attachments,
+   * when there are any, are claimed after it in the caller's transaction.
+   */
+  async append(em: EntityManager, author: AuthUser, conversationId: string, kind: RecipientKind, content: NewMessage): Promise<AppendedMessage | null> {
     const message = Object.assign(new ConversationMessage(), {
-      conversation: em.getReference(Conversation, conversation.id),
+      conversation: em.getReference(Conversation, conversationId),
       author: em.getReference(User, author.id),
       authorKind: authorKindOf(author.role, kind),
       bodyHtml: content.html,
@@ -78,22 +88,53 @@ export class ConversationMessages {
       readReceipt: content.readReceipt,
       source: content.source,
     });
-    em.persist(message);
-    await em.flush();
-    await this.attachments.claimForMessage(author.organizationId, author.id, content.attachmentIds, message.id, em);
-    await em.execute(
-      `update conversation_participant p set last_activity_at = m.created_at, last_message_id = m.id
-         from app_user u, conversation_message m
-        where m.id = ? and p.conversation_id = m.conversation_id and u.id = p.user_id and p.left_at is null
-          and ${visibleMessageSql('m', 'p', 'u')}`,
-      [message.id],
+    const start: OutboxCommand = {
+      kind: 'start',
+      ...conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId, messageId: message.id }),
+    };
+    const rows = await em.execute<Array<{ author_name: string }>>(
+      `with open_conversation as (
+         select id from conversation where id = ? and organization_id = ? and status = 'open'
+       ), stored as (
+         insert into conversation_message (id, conversation_id, author_id, author_kind, body_html, body_text, read_receipt, source, created_at)
+         select ?, id, ?, ?, ?, ?, ?, ?, ? from open_conversation
+         returning *
+       ), inbox as (
+         update conversation_participant p set last_activity_at = m.created_at, last_message_id = m.id
+           from app_user u, stored m
+          where p.conversation_id = m.conversation_id and u.id = p.user_id and p.left_at is null
+            and ${visibleMessageSql('m', 'p', 'u')}
+       ), audited as (
+         insert into audit_event (id, organization_id, actor_id, action, subject_type, subject_id, details, created_at)
+         select ?, ?, ?, 'conversation.message_posted', 'conversation', conversation_id, ?::jsonb, ? from stored
+       ), started as (
+         insert into workflow_outbox (workflow_id, command) select ?, ?::jsonb from stored
+       )
+       select name as author_name from app_user where id = ? and exists (select 1 from stored)`,
+      [
+        conversationId,
+        author.organizationId,
+        message.id,
+        author.id,
+        message.authorKind,
+        message.bodyHtml,
+        message.bodyText,
+        message.readReceipt,
+        message.source,
+        message.createdAt,
+        crypto.randomUUID(),
+        author.organizationId,
+        author.id,
+        JSON.stringify({ messageId: message.id, source: content.source }),
+        message.createdAt,
+        start.workflowId,
+        JSON.stringify(start),
+        author.id,
+      ],
     );
-    await this.audit.recordBy(author, 'conversation.message_posted', 'conversation', conversation.id, { messageId: message.id, source: content.source });
-    await WorkflowOutbox.start(
-      em,
-      conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId: conversation.id, messageId: message.id }),
-    );
-    return message;
+    if (rows.length === 0) return null;
+    const attachments = await this.attachments.claimForMessage(author.organizationId, author.id, content.attachmentIds, message.id, em);
+    return { message, authorName: rows[0].author_name, attachments: attachments.map(toAttachmentView) };
   }
 
   /** Newly added participants' inbox rows point at the newest message they may see. */
@@ -113,17 +154,15 @@ export class ConversationMessages {
   }
 
   /** A message just posted by the caller: nobody has read it yet. */
-  async justPosted(message: ConversationMessage): Promise<ConversationMessageView> {
-    const author = await this.em.findOneOrFail(User, message.author.id);
-    const attachments = await this.attachments.findForMessages([message.id]);
-    return toMessageView(message, author, attachments.get(message.id) ?? [], message.readReceipt ? [] : undefined);
+  justPosted({ message, authorName, attachments }: AppendedMessage): ConversationMessageView {
+    return toMessageView(message, { id: message.author.id, name: authorName }, attachments, message.readReceipt ? [] : undefined);
   }
 }
 
 /** `receipts` only for the message's author, when they asked for a read receipt. */
 export function toMessageView(
   message: ConversationMessage,
-  author: User,
+  author: Pick<User, 'id' | 'name'>,
   attachments: AttachmentView[],
   receipts?: ConversationMessageReceipt[],
 ): ConversationMessageView {

@@ -1,6 +1,7 @@
 import { ConversationsModule } from '../../conversations.module.js';
 import { count, refusal, seedConversation, seedOrganization, seedUser, type SeededUser } from '../../../../test/support/conversation-use-cases.js';
 import { TestDatabase } from '../../../../test/support/test-database.js';
+import { ConversationMessages } from '../../conversation-messages.js';
 import { PostMessage } from './post-message.usecase.js';
 
 describe('PostMessage', () => {
@@ -80,6 +81,21 @@ describe('PostMessage', () => {
     expect(await db.query(`select details from audit_event where action = 'conversation.reopened' and subject_id = ?`, [conversationId])).toEqual([
       { details: { by: 'reply' } },
     ]);
+  });
+
+  it('stores nothing in a conversation closed after the author looked: the one statement checks it is still open', async () => {
+    const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+    const messages = (await db.module(ConversationsModule)).get(ConversationMessages);
+    await db.query(`update conversation set status = 'closed' where id = ?`, [conversationId]);
+    const before = { outbox: await count(db, 'workflow_outbox'), audit: await count(db, 'audit_event where subject_id = ?', [conversationId]) };
+
+    const content = { html: '<p>Late</p>', text: 'Late', attachmentIds: [], readReceipt: false, source: 'app' as const };
+    expect(await db.request(() => messages.append(db.em, staff, conversationId, 'to', content))).toBeNull();
+
+    expect(await count(db, 'conversation_message where conversation_id = ?', [conversationId])).toBe(0);
+    expect(await count(db, 'conversation_participant where conversation_id = ? and last_message_id is not null', [conversationId])).toBe(0);
+    expect(await count(db, 'workflow_outbox')).toBe(before.outbox);
+    expect(await count(db, 'audit_event where subject_id = ?', [conversationId])).toBe(before.audit);
   });
 
   it('takes a reply by email the same way, marked as coming by email', async () => {

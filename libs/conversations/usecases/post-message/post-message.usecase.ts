@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { fieldError } from '../../../http/api-error.filter.js';
 import { ConversationAccess } from '../../conversation-access.js';
@@ -38,11 +38,22 @@ export class PostMessage {
   async execute(author: AuthUser, conversationId: string, reply: AppReply | EmailReply): Promise<ConversationMessageView | ConversationMessage> {
     const content: NewMessage = reply.source === 'app' ? appContent(reply.dto) : { ...reply.content, readReceipt: false, source: 'email' };
     const { conversation, participant } = await this.access.membership(author, conversationId);
-    const message = await this.em.transactional(async (em) => {
-      await this.access.reopenForReply(em, author, conversation, reply.source === 'app' ? 'reply' : 'email reply');
-      return this.messages.append(em, author, conversation, participant.kind, content);
-    });
-    return reply.source === 'app' ? this.messages.justPosted(message) : message;
+    // The common case, a reply to an open conversation without attachments, is one statement; a closed
+    // conversation (reopened or refused) and attachments (claimed with the message) take a transaction.
+    const inOneStatement = conversation.status === 'open' && content.attachmentIds.length === 0;
+    const appended = inOneStatement ? await this.messages.append(this.em, author, conversation.id, participant.kind, content) : null;
+    // Closed since we looked: the reopening rules below decide, as they would have.
+    if (inOneStatement && !appended) conversation.status = 'closed';
+    const posted =
+      appended ??
+      (await this.em.transactional(async (em) => {
+        await this.access.reopenForReply(em, author, conversation, reply.source === 'app' ? 'reply' : 'email reply');
+        const message = await this.messages.append(em, author, conversation.id, participant.kind, content);
+        // Closed again between the reopen above and the insert: refuse as if it had been closed all along.
+        if (!message) throw new ConflictException('the conversation was closed while the reply was being posted; reopen it and try again');
+        return message;
+      }));
+    return reply.source === 'app' ? this.messages.justPosted(posted) : posted.message;
   }
 }
 
