@@ -47,7 +47,10 @@ export const removedByRecipientSignal = defineSignal('removedByRecipient');
 export const stateQuery = defineQuery<ScheduledMessageState>('state');
 
 export type ClaimResult =
-  { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null } | { outcome: 'not_due'; deliverAt: string } | { outcome: 'gone' };
+  /** `targets`: the provider sends the ledger planned, from claimAndPlanDelivery only. */
+  | { outcome: 'claimed'; channels: Channel[]; dismissAt: string | null; targets?: DeliveryTarget[] }
+  | { outcome: 'not_due'; deliverAt: string }
+  | { outcome: 'gone' };
 
 export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
 
@@ -59,11 +62,14 @@ export interface ScheduledMessageActivities extends DeliveryActivities {
   claimDelivery(messageId: string): Promise<ClaimResult>;
   /** Writes the message's provider sends into the delivery ledger (one per push subscription); returns those to send. */
   planDelivery(messageId: string): Promise<DeliveryTarget[]>;
+  /** claimDelivery and, once claimed, planDelivery: one local activity, so one activation, at the delivery time. */
+  claimAndPlanDelivery(messageId: string): Promise<ClaimResult>;
   /** Before the delivery ledger (histories without the `delivery-ledger` patch): one activity per channel. */
   sendEmail(messageId: string): Promise<ChannelOutcome>;
   sendSms(messageId: string): Promise<ChannelOutcome>;
   sendPush(messageId: string): Promise<ChannelOutcome>;
   recordChannelFailure(messageId: string, channel: Channel, reason: string): Promise<void>;
+  /** Records the message failed if no channel reached the recipient; says which it was. */
   finishDelivery(messageId: string): Promise<'delivered' | 'failed'>;
   dismissMessage(messageId: string): Promise<DismissResult>;
 }

@@ -12,6 +12,7 @@ import {
   PROVIDER_ACTIVITY_OPTIONS,
   PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER,
   type Channel,
+  type DeliveryTarget,
   type ProviderChannel,
   type ScheduledMessageActivities,
   type ScheduledMessageInput,
@@ -19,7 +20,7 @@ import {
 } from './scheduled-message.contract.js';
 
 /** Database steps run as local activities: in the worker, without a round trip through the server queue. */
-const { claimDelivery, planDelivery, recordDeliveryGaveUp, finishDelivery, recordChannelFailure, dismissMessage } =
+const { claimDelivery, planDelivery, claimAndPlanDelivery, recordDeliveryGaveUp, finishDelivery, recordChannelFailure, dismissMessage } =
   proxyLocalActivities<ScheduledMessageActivities>({
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -48,6 +49,9 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
   let removedByRecipient = false;
   let scheduleChanged = false;
   const deliversThroughLedger = patched('delivery-ledger');
+  // At the delivery time: claim and plan in one local activity, and finish only when every send failed.
+  // Each local activity costs the worker an activation; a burst of due messages is bound by them.
+  const claimsAndPlansAtOnce = deliversThroughLedger && patched('claim-and-plan-at-once');
 
   setHandler(stateQuery, () => state);
   setHandler(cancelSignal, () => void (cancelled = true));
@@ -69,17 +73,19 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
 
   // 1. Wait for the delivery time. The database decides, so a cancel racing the timer has one winner.
   let channels: Channel[] = [];
+  let planned: DeliveryTarget[] | undefined;
   while (state.phase === 'scheduled') {
     const due = await sleepUntil(state.deliverAt, () => cancelled);
     if (cancelled) return end('cancelled');
     if (!due) continue;
-    const claim = await claimDelivery(input.messageId);
+    const claim = claimsAndPlansAtOnce ? await claimAndPlanDelivery(input.messageId) : await claimDelivery(input.messageId);
     if (claim.outcome === 'not_due') {
       state.deliverAt = claim.deliverAt;
     } else if (claim.outcome === 'gone') {
       return end('gone');
     } else {
       channels = claim.channels;
+      planned = claim.targets;
       state.dismissAt = claim.dismissAt;
       state.phase = 'delivering';
     }
@@ -93,7 +99,7 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     const outcomes: Partial<Record<ProviderChannel, Array<'sent' | 'skipped' | 'failed'>>> = {};
     // A channel the recipient cannot be reached on was recorded as skipped by the plan and has no target.
     for (const channel of providerChannels) outcomes[channel] = [];
-    const targets = providerChannels.length > 0 ? await planDelivery(input.messageId) : [];
+    const targets = providerChannels.length > 0 ? (planned ?? (await planDelivery(input.messageId))) : [];
     await deliverAll(targets, { sendDelivery, recordDeliveryGaveUp }, (target, outcome) => {
       outcomes[target.channel]!.push(outcome);
       state.channels[target.channel] = channelOutcome(outcomes[target.channel]!);
@@ -112,7 +118,8 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     );
   }
   // Only a provider can fail: a message-center-only message is delivered once claimed.
-  const outcome = providerChannels.length > 0 ? await finishDelivery(input.messageId) : 'delivered';
+  const everySendFailed = providerChannels.length > 0 && !channels.includes('message_center') && providerChannels.every((c) => state.channels[c] === 'failed');
+  const outcome = providerChannels.length > 0 && (everySendFailed || !claimsAndPlansAtOnce) ? await finishDelivery(input.messageId) : 'delivered';
   if (outcome === 'failed' || state.channels.message_center !== 'sent') return end(outcome);
 
   // 3. Keep it in the message center until the dismiss time or the recipient removes it.

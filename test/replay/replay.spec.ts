@@ -13,8 +13,9 @@ describe('workflow replay over recorded histories', () => {
   // Histories of workflows started under earlier code stay in their own folders and must keep replaying.
   const files = (fs.readdirSync(HISTORIES_DIR, { recursive: true }) as string[]).filter((file) => file.endsWith('.json')).sort();
 
-  test('there are recorded histories to replay, from before and after the delivery ledger', () => {
+  test('there are recorded histories to replay, from each generation of the workflows', () => {
     expect(files.filter((file) => file.startsWith('before-delivery-ledger/')).length).toBeGreaterThanOrEqual(10);
+    expect(files.filter((file) => file.startsWith('before-claim-and-plan-at-once/')).length).toBeGreaterThanOrEqual(10);
     expect(files.filter((file) => !file.includes('/')).length).toBeGreaterThanOrEqual(10);
   });
 

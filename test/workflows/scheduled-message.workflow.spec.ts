@@ -55,7 +55,7 @@ class Ledger {
       return 'sent' as const;
     };
     const channelOf = (deliveryId: string) => deliveryId.replace(/^delivery-/, '') as ProviderChannel;
-    return {
+    const activities = {
       claimDelivery: async () => {
         const now = await this.now();
         if (this.status !== 'scheduled') return { outcome: 'gone' as const };
@@ -69,6 +69,10 @@ class Ledger {
         this.channels
           .filter((channel): channel is ProviderChannel => channel !== 'message_center')
           .map((channel) => ({ deliveryId: `delivery-${channel}`, channel })),
+      claimAndPlanDelivery: async () => {
+        const claim = await activities.claimDelivery();
+        return claim.outcome === 'claimed' ? { ...claim, targets: await activities.planDelivery() } : claim;
+      },
       sendDelivery: (deliveryId: string) => deliver(channelOf(deliveryId)),
       recordDeliveryGaveUp: async (deliveryId: string, reason: string) => void this.gaveUp.push({ channel: channelOf(deliveryId), reason }),
       finishDelivery: async () => (this.failures.length + this.gaveUp.length === this.channels.length ? 'failed' : 'delivered'),
@@ -77,7 +81,8 @@ class Ledger {
         this.events.push({ at: await this.now(), what: 'dismissed' });
         return { outcome: 'dismissed' as const };
       },
-    } as unknown as ScheduledMessageActivities;
+    };
+    return activities as unknown as ScheduledMessageActivities;
   }
 }
 
