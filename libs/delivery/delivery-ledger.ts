@@ -132,35 +132,38 @@ export class DeliveryLedger {
    * outcome is unknown, and this attempt is a resend after a crash.
    */
   async claim(deliveryId: string): Promise<Claim> {
-    return this.em.transactional(async (em) => {
-      const [row] = await em.execute<Array<{ status: string; attempts: number; lease_live: boolean }>>(
-        `select status, attempts, coalesce(lease_until > now(), false) as lease_live from delivery where id = ? for update`,
-        [deliveryId],
-      );
-      if (!row) throw new Error(`delivery ${deliveryId} does not exist`);
-      const delivery = await em.findOneOrFail(Delivery, deliveryId, { refresh: true });
-      if (row.status === 'sending' && row.lease_live) return { kind: 'in_progress', delivery };
-      if (row.status !== 'pending' && row.status !== 'sending') return { kind: 'settled', delivery };
-      const resend = row.status === 'sending';
-      if (resend) {
-        await em.execute(
-          `update delivery_attempt set outcome = 'unknown', finished_at = now(), reason = 'the worker stopped during the provider call; whether it was sent is unknown'
-            where delivery_id = ? and number = ? and outcome is null`,
-          [deliveryId, row.attempts],
-        );
-        this.metrics.deliveryRecorded(delivery.channel, 'unknown');
-      }
-      const attempt = row.attempts + 1;
-      await em.execute(`update delivery set status = 'sending', attempts = ?, lease_until = now() + make_interval(secs => ?) where id = ?`, [
-        attempt,
-        LEASE_MS / 1000,
-        deliveryId,
-      ]);
-      await em.execute(`insert into delivery_attempt (delivery_id, number) values (?, ?)`, [deliveryId, attempt]);
-      delivery.attempts = attempt;
-      delivery.status = 'sending';
-      return { kind: 'send', delivery, attempt, resend };
-    });
+    // One statement, so one round trip and atomic without a transaction: lock the row, close a crashed
+    // attempt's timeline entry, take the lease and open this attempt's entry. Whoever waits on the lock
+    // sees the winner's row and claims nothing.
+    const [row] = await this.em.execute<Array<Record<string, unknown> & { lease_live: boolean; claimed_attempt: number | null }>>(
+      `with locked as (
+         select d.*, coalesce(d.lease_until > now(), false) as lease_live from delivery d where d.id = ? for update
+       ), crashed as (
+         update delivery_attempt a set outcome = 'unknown', finished_at = now(), reason = 'the worker stopped during the provider call; whether it was sent is unknown'
+           from locked l
+          where a.delivery_id = l.id and a.number = l.attempts and a.outcome is null and l.status = 'sending' and not l.lease_live
+       ), claimed as (
+         update delivery d set status = 'sending', attempts = l.attempts + 1, lease_until = now() + make_interval(secs => ?)
+           from locked l
+          where d.id = l.id and (l.status = 'pending' or (l.status = 'sending' and not l.lease_live))
+         returning d.attempts
+       ), started as (
+         insert into delivery_attempt (delivery_id, number) select ?, attempts from claimed
+       )
+       select l.*, (select attempts from claimed) as claimed_attempt from locked l`,
+      [deliveryId, LEASE_MS / 1000, deliveryId],
+    );
+    if (!row) throw new Error(`delivery ${deliveryId} does not exist`);
+    const { lease_live: leaseLive, claimed_attempt: attempt, ...columns } = row;
+    const delivery = this.em.map(Delivery, columns);
+    if (attempt === null) {
+      return delivery.status === 'sending' && leaseLive ? { kind: 'in_progress', delivery } : { kind: 'settled', delivery };
+    }
+    const resend = delivery.status === 'sending';
+    if (resend) this.metrics.deliveryRecorded(delivery.channel, 'unknown');
+    delivery.attempts = attempt;
+    delivery.status = 'sending';
+    return { kind: 'send', delivery, attempt, resend };
   }
 
   /** Writes the outcome of the attempt that claimed it, once: the delivery's state and its timeline entry. */
@@ -168,28 +171,28 @@ export class DeliveryLedger {
     const { delivery, attempt } = claim;
     const timeline: AttemptOutcome = outcome.status === 'sent' && claim.resend ? 'resent_after_crash' : outcome.status;
     const reason = outcome.status === 'sent' ? null : outcome.reason.slice(0, 500);
-    await this.em.transactional(async (em) => {
-      // Only while this attempt still holds the claim: a later attempt may have taken over after its lease.
-      await em.execute(
-        `update delivery set status = ?, lease_until = null, last_error = ?, provider_message_id = coalesce(?, provider_message_id),
+    // One statement: the delivery's state (only while this attempt still holds the claim: a later attempt
+    // may have taken over after its lease) and this attempt's timeline entry.
+    await this.em.execute(
+      `with settled as (
+         update delivery set status = ?, lease_until = null, last_error = ?, provider_message_id = coalesce(?, provider_message_id),
                 sent_at = case when ? then now() else sent_at end
-          where id = ? and status = 'sending' and attempts = ?`,
-        [
-          outcome.status === 'retrying' ? 'pending' : outcome.status,
-          reason,
-          outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null,
-          outcome.status === 'sent',
-          delivery.id,
-          attempt,
-        ],
-      );
-      await em.execute(`update delivery_attempt set outcome = ?, reason = ?, finished_at = now() where delivery_id = ? and number = ?`, [
+          where id = ? and status = 'sending' and attempts = ?
+       )
+       update delivery_attempt set outcome = ?, reason = ?, finished_at = now() where delivery_id = ? and number = ?`,
+      [
+        outcome.status === 'retrying' ? 'pending' : outcome.status,
+        reason,
+        outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null,
+        outcome.status === 'sent',
+        delivery.id,
+        attempt,
         timeline,
         reason,
         delivery.id,
         attempt,
-      ]);
-    });
+      ],
+    );
     this.metrics.deliveryRecorded(delivery.channel, timeline);
     if (outcome.status === 'sent') this.metrics.observeDeliveryLag(delivery.channel, (Date.now() - delivery.dueAt.getTime()) / 1000);
   }
