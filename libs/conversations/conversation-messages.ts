@@ -7,7 +7,7 @@ import type { OutboxCommand } from '../outbox/workflow-outbox.js';
 import { MAX_RICH_TEXT_BYTES, sanitizeRichText } from '../rich-text/rich-text.js';
 import { User, type Role } from '../users/user.entity.js';
 import { conversationMessageWorkflowStart } from './conversation-message-workflow.js';
-import { authorKindOf, visibleMessageSql } from './conversation-visibility.js';
+import { authorKindOf, isStaff, visibleMessageSql } from './conversation-visibility.js';
 import { Conversation, ConversationMessage, ConversationMessageReceipt, type ConversationStatus, type RecipientKind } from './conversation.entity.js';
 
 /** A conversation in its participant's list (inbox). */
@@ -64,25 +64,26 @@ export interface AppendedMessage {
   attachments: AttachmentView[];
 }
 
+export type AppendOutcome = { outcome: 'appended'; appended: AppendedMessage } | { outcome: 'not_a_participant' } | { outcome: 'not_open' };
+
 /** Storing a conversation's messages and keeping every participant's inbox row in step with them. */
 @Injectable()
 export class ConversationMessages {
   constructor(private readonly attachments: AttachmentsService) {}
 
   /**
-   * Stores a message in an open conversation, brings it to the top of the inbox of everyone who may see it,
-   * audits it and has its workflow started after commit; null, writing nothing, if the conversation is not
-   * open (it was closed since the caller looked).
+   * Stores the author's message in a conversation they are in and that is open, brings it to the top of
+   * the inbox of everyone who may see it, audits it and has its workflow started after commit. Otherwise
+   * writes nothing and says why: the author is not (or no longer) in it, or it is not open.
    *
-   * The message, the inbox rows, the audit event and the outbox entry are one statement: one round trip,
-   * atomic on its own, which is what lets a reply be accepted without a transaction around it. Attachments,
-   * when there are any, are claimed after it in the caller's transaction.
+   * Membership, message, inbox rows, audit event and outbox entry are one statement: one round trip,
+   * atomic on its own, which is what lets a reply be accepted without a transaction around it.
+   * Attachments, when there are any, are claimed after it in the caller's transaction.
    */
-  async append(em: EntityManager, author: AuthUser, conversationId: string, kind: RecipientKind, content: NewMessage): Promise<AppendedMessage | null> {
+  async append(em: EntityManager, author: AuthUser, conversationId: string, content: NewMessage): Promise<AppendOutcome> {
     const message = Object.assign(new ConversationMessage(), {
       conversation: em.getReference(Conversation, conversationId),
       author: em.getReference(User, author.id),
-      authorKind: authorKindOf(author.role, kind),
       bodyHtml: content.html,
       bodyText: content.text,
       readReceipt: content.readReceipt,
@@ -92,12 +93,13 @@ export class ConversationMessages {
       kind: 'start',
       ...conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId, messageId: message.id }),
     };
-    const rows = await em.execute<Array<{ author_name: string }>>(
-      `with open_conversation as (
-         select id from conversation where id = ? and organization_id = ? and status = 'open'
+    const [row] = await em.execute<Array<{ author_name: string; kind: RecipientKind | null; status: ConversationStatus | null }>>(
+      `with membership as (
+         select p.kind, c.status from conversation_participant p join conversation c on c.id = p.conversation_id
+          where p.conversation_id = ? and p.user_id = ? and p.left_at is null and c.organization_id = ?
        ), stored as (
          insert into conversation_message (id, conversation_id, author_id, author_kind, body_html, body_text, read_receipt, source, created_at)
-         select ?, id, ?, ?, ?, ?, ?, ?, ? from open_conversation
+         select ?, ?, ?, case when ? then 'staff' else kind end, ?, ?, ?, ?, ? from membership where status = 'open'
          returning *
        ), inbox as (
          update conversation_participant p set last_activity_at = m.created_at, last_message_id = m.id
@@ -110,13 +112,15 @@ export class ConversationMessages {
        ), started as (
          insert into workflow_outbox (workflow_id, command) select ?, ?::jsonb from stored
        )
-       select name as author_name from app_user where id = ? and exists (select 1 from stored)`,
+       select (select name from app_user where id = ?) as author_name, (select kind from membership) as kind, (select status from membership) as status`,
       [
         conversationId,
+        author.id,
         author.organizationId,
         message.id,
+        conversationId,
         author.id,
-        message.authorKind,
+        isStaff(author.role),
         message.bodyHtml,
         message.bodyText,
         message.readReceipt,
@@ -132,9 +136,11 @@ export class ConversationMessages {
         author.id,
       ],
     );
-    if (rows.length === 0) return null;
+    if (row.kind === null) return { outcome: 'not_a_participant' };
+    if (row.status !== 'open') return { outcome: 'not_open' };
+    message.authorKind = authorKindOf(author.role, row.kind);
     const attachments = await this.attachments.claimForMessage(author.organizationId, author.id, content.attachmentIds, message.id, em);
-    return { message, authorName: rows[0].author_name, attachments: attachments.map(toAttachmentView) };
+    return { outcome: 'appended', appended: { message, authorName: row.author_name, attachments: attachments.map(toAttachmentView) } };
   }
 
   /** Newly added participants' inbox rows point at the newest message they may see. */

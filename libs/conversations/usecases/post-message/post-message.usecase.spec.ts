@@ -90,7 +90,7 @@ describe('PostMessage', () => {
     const before = { outbox: await count(db, 'workflow_outbox'), audit: await count(db, 'audit_event where subject_id = ?', [conversationId]) };
 
     const content = { html: '<p>Late</p>', text: 'Late', attachmentIds: [], readReceipt: false, source: 'app' as const };
-    expect(await db.request(() => messages.append(db.em, staff, conversationId, 'to', content))).toBeNull();
+    expect(await db.request(() => messages.append(db.em, staff, conversationId, content))).toEqual({ outcome: 'not_open' });
 
     expect(await count(db, 'conversation_message where conversation_id = ?', [conversationId])).toBe(0);
     expect(await count(db, 'conversation_participant where conversation_id = ? and last_message_id is not null', [conversationId])).toBe(0);

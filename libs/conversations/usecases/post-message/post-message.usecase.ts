@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictException, Injectable } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { fieldError } from '../../../http/api-error.filter.js';
 import { ConversationAccess } from '../../conversation-access.js';
@@ -37,22 +37,22 @@ export class PostMessage {
   execute(author: AuthUser, conversationId: string, reply: EmailReply): Promise<ConversationMessage>;
   async execute(author: AuthUser, conversationId: string, reply: AppReply | EmailReply): Promise<ConversationMessageView | ConversationMessage> {
     const content: NewMessage = reply.source === 'app' ? appContent(reply.dto) : { ...reply.content, readReceipt: false, source: 'email' };
-    const { conversation, participant } = await this.access.membership(author, conversationId);
     // The common case, a reply to an open conversation without attachments, is one statement; a closed
     // conversation (reopened or refused) and attachments (claimed with the message) take a transaction.
-    const inOneStatement = conversation.status === 'open' && content.attachmentIds.length === 0;
-    const appended = inOneStatement ? await this.messages.append(this.em, author, conversation.id, participant.kind, content) : null;
-    // Closed since we looked: the reopening rules below decide, as they would have.
-    if (inOneStatement && !appended) conversation.status = 'closed';
-    const posted =
-      appended ??
-      (await this.em.transactional(async (em) => {
-        await this.access.reopenForReply(em, author, conversation, reply.source === 'app' ? 'reply' : 'email reply');
-        const message = await this.messages.append(em, author, conversation.id, participant.kind, content);
-        // Closed again between the reopen above and the insert: refuse as if it had been closed all along.
-        if (!message) throw new ConflictException('the conversation was closed while the reply was being posted; reopen it and try again');
-        return message;
-      }));
+    if (content.attachmentIds.length === 0) {
+      const appended = await this.messages.append(this.em, author, conversationId, content);
+      if (appended.outcome === 'appended') return reply.source === 'app' ? this.messages.justPosted(appended.appended) : appended.appended.message;
+      if (appended.outcome === 'not_a_participant') throw new NotFoundException('conversation not found');
+    }
+    const { conversation } = await this.access.membership(author, conversationId);
+    const posted = await this.em.transactional(async (em) => {
+      await this.access.reopenForReply(em, author, conversation, reply.source === 'app' ? 'reply' : 'email reply');
+      const appended = await this.messages.append(em, author, conversation.id, content);
+      if (appended.outcome === 'not_a_participant') throw new NotFoundException('conversation not found');
+      // Closed again since we looked: refuse as if it had been closed all along.
+      if (appended.outcome === 'not_open') throw new ConflictException('the conversation was closed while the reply was being posted; reopen it and try again');
+      return appended.appended;
+    });
     return reply.source === 'app' ? this.messages.justPosted(posted) : posted.message;
   }
 }

@@ -64,10 +64,10 @@ export class StartConversation {
         cc: recipients.filter((r) => r.kind === 'cc').map((r) => r.user.id),
         clientAccountId: clientAccount?.id ?? null,
       });
-      const first = await this.messages.append(em, caller, conversation.id, 'to', content);
-      // The conversation was created open in this transaction; nobody else can have closed it yet.
-      if (!first) throw new Error(`conversation ${conversation.id} was not open for its first message`);
-      return first.message;
+      const first = await this.messages.append(em, caller, conversation.id, content);
+      // The caller joined the conversation, created open, in this transaction: nobody else can have changed that.
+      if (first.outcome !== 'appended') throw new Error(`conversation ${conversation.id} took no first message: ${first.outcome}`);
+      return first.appended.message;
     });
     return { ...(await this.openConversation.execute(caller, conversation.id, { audit: false })), firstMessageId: message.id };
   }
