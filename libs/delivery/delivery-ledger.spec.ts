@@ -176,9 +176,40 @@ describe('DeliveryLedger', () => {
 
     await settle(stale, { status: 'failed', reason: 'provider refused the address' });
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'sending', attempts: 2, lease_live: true, last_error: null });
+    // Its timeline entry stays what the takeover wrote, and nothing is counted for it a second time.
+    const sentBefore = await deliveriesCounted('sent');
+    await settle(stale, { status: 'sent', providerMessageId: 'sg-late-1' });
+    expect(await timeline(deliveryId)).toEqual([
+      { number: 1, outcome: 'unknown', finished: true },
+      { number: 2, outcome: null, finished: false },
+    ]);
+    expect(await deliveriesCounted('sent')).toBe(sentBefore);
 
     await settle(current, { status: 'sent', providerMessageId: 'sg-2' });
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'sent', attempts: 2, provider_message_id: 'sg-2', last_error: null });
+  });
+
+  it('writes and counts an outcome once, however often it is settled', async () => {
+    const deliveryId = await seedDelivery();
+    const claimed = await claimToSend(deliveryId);
+    const sentBefore = await deliveriesCounted('sent');
+
+    await settle(claimed, { status: 'sent', providerMessageId: 'sg-once' });
+    const settledTimeline = await timeline(deliveryId);
+    await settle(claimed, { status: 'sent', providerMessageId: 'sg-once' });
+
+    expect(await deliveriesCounted('sent')).toBe(sentBefore + 1);
+    expect(await timeline(deliveryId)).toEqual(settledTimeline);
+  });
+
+  it('closes the open attempt when Temporal gives up on a delivery, so no attempt looks still in flight', async () => {
+    const deliveryId = await seedDelivery();
+    await claimToSend(deliveryId);
+
+    await db.request(() => ledger.giveUp([deliveryId], 'provider answered 503 for a day'));
+
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'failed', last_error: 'provider answered 503 for a day' });
+    expect(await timeline(deliveryId)).toEqual([{ number: 1, outcome: 'failed', finished: true }]);
   });
 
   it('puts a delivery whose provider failed for now back to pending, and the next claim sends it again as a new attempt', async () => {

@@ -171,15 +171,20 @@ export class DeliveryLedger {
     const { delivery, attempt } = claim;
     const timeline: AttemptOutcome = outcome.status === 'sent' && claim.resend ? 'resent_after_crash' : outcome.status;
     const reason = outcome.status === 'sent' ? null : outcome.reason.slice(0, 500);
-    // One statement: the delivery's state (only while this attempt still holds the claim: a later attempt
-    // may have taken over after its lease) and this attempt's timeline entry.
-    await this.em.execute(
+    // One statement, and only while this attempt still holds the claim: a later attempt may have taken
+    // over after its lease, and then it, not this one, writes the outcome. So each attempt's outcome is
+    // written (and counted) once, however late or often this is called.
+    const [{ settled }] = await this.em.execute<Array<{ settled: boolean }>>(
       `with settled as (
          update delivery set status = ?, lease_until = null, last_error = ?, provider_message_id = coalesce(?, provider_message_id),
                 sent_at = case when ? then now() else sent_at end
           where id = ? and status = 'sending' and attempts = ?
+         returning id
+       ), closed as (
+         update delivery_attempt set outcome = ?, reason = ?, finished_at = now()
+          where delivery_id = ? and number = ? and exists (select 1 from settled)
        )
-       update delivery_attempt set outcome = ?, reason = ?, finished_at = now() where delivery_id = ? and number = ?`,
+       select exists (select 1 from settled) as settled`,
       [
         outcome.status === 'retrying' ? 'pending' : outcome.status,
         reason,
@@ -193,6 +198,7 @@ export class DeliveryLedger {
         attempt,
       ],
     );
+    if (!settled) return;
     this.metrics.deliveryRecorded(delivery.channel, timeline);
     if (outcome.status === 'sent') this.metrics.observeDeliveryLag(delivery.channel, (Date.now() - delivery.dueAt.getTime()) / 1000);
   }
@@ -200,9 +206,18 @@ export class DeliveryLedger {
   /** Temporal gave up retrying (a day of transient failures): the delivery failed, with the last reason. */
   async giveUp(deliveryIds: readonly string[], reason: string): Promise<void> {
     if (deliveryIds.length === 0) return;
+    // An attempt still open (its worker's outcome never came) is closed as failed with the same reason.
     const rows = await this.em.execute<Array<{ channel: string }>>(
-      `update delivery set status = 'failed', lease_until = null, last_error = ? where id in (${deliveryIds.map(() => '?').join(', ')}) and status in ('pending', 'sending') returning channel`,
-      [reason.slice(0, 500), ...deliveryIds],
+      `with failed as (
+         update delivery set status = 'failed', lease_until = null, last_error = ?
+          where id in (${deliveryIds.map(() => '?').join(', ')}) and status in ('pending', 'sending')
+         returning id, attempts, channel
+       ), closed as (
+         update delivery_attempt a set outcome = 'failed', reason = ?, finished_at = now()
+           from failed f where a.delivery_id = f.id and a.number = f.attempts and a.outcome is null
+       )
+       select channel from failed`,
+      [reason.slice(0, 500), ...deliveryIds, reason.slice(0, 500)],
     );
     for (const row of rows) this.metrics.deliveryRecorded(row.channel, 'failed');
   }
