@@ -17,18 +17,23 @@ const HEARTBEAT_EVERY_MS = 5_000;
  */
 export function createDeliveryActivities(inUnitOfWork: DeliveryUnitOfWork): DeliveryActivities {
   return {
-    sendDelivery: (deliveryId) =>
-      inUnitOfWork(async ({ deliverer }) => {
-        const context = Context.current();
-        const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-        try {
-          return await deliverer.deliver(deliveryId, context.cancellationSignal);
-        } catch (error) {
-          throw toActivityFailure(error);
-        } finally {
-          clearInterval(heartbeat);
-        }
-      }),
+    sendDelivery: (deliveryId) => inUnitOfWork(({ deliverer }) => whileSending((signal) => deliverer.deliver(deliveryId, signal))),
     recordDeliveryGaveUp: (deliveryId, reason) => inUnitOfWork(({ ledger }) => ledger.giveUp([deliveryId], reason)),
   };
+}
+
+/**
+ * Runs a provider send inside the current activity: heartbeating while it works, with the activity's
+ * cancellation signal to abort its request, and a permanent refusal made non-retryable.
+ */
+export async function whileSending<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await send(context.cancellationSignal);
+  } catch (error) {
+    throw toActivityFailure(error);
+  } finally {
+    clearInterval(heartbeat);
+  }
 }

@@ -2,6 +2,7 @@ import type { DeliveryActivities, ScheduledMessageActivities } from '../workflow
 import { isProviderChannel, type ProviderChannel } from '../libs/channels/channel.js';
 import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
 import { toActivityFailure } from './delivery-failure.js';
+import { whileSending } from './delivery.activities.js';
 
 /** Runs each call in its own unit of work, as an HTTP request would. */
 export type UnitOfWork = <T>(work: (service: MessageDeliveryService) => Promise<T>) => Promise<T>;
@@ -36,6 +37,8 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork): Omit<
         const providerChannels = claim.channels.filter(isProviderChannel);
         return { ...claim, targets: providerChannels.length > 0 ? await service.plan(messageId, providerChannels) : [] };
       }),
+    deliverMessageChannel: (messageId, channel) =>
+      inUnitOfWork((service) => whileSending((signal) => service.deliverChannelWhenDue(messageId, channel, signal))),
     sendEmail: deliver('email'),
     sendSms: deliver('sms'),
     sendPush: deliver('push'),

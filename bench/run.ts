@@ -27,6 +27,7 @@ import { inParallel, type Lags, print } from './support.js';
  */
 const BARE_WORKFLOWS = Number(process.env.BENCH_BARE_WORKFLOWS ?? 1000);
 const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
+const WARM_UP_MESSAGES = 100;
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations'] as const;
@@ -198,18 +199,22 @@ async function benchBareTemporal() {
 async function benchThroughput(platform: Platform) {
   const org = await createOrganization(platform.baseUrl);
   const members = await Promise.all(Array.from({ length: 10 }, () => org.addUser('member')));
+  // Warm the scheduling path (its first requests compile it), as the other cases warm theirs.
+  const warmUpStarted = performance.now();
+  await inParallel(WARM_UP_MESSAGES, CONCURRENCY, async (i) => schedule(org.admin, members[i % members.length].id, ['message_center']));
   const started = performance.now();
   await inParallel(THROUGHPUT_MESSAGES, CONCURRENCY, async (i) => schedule(org.admin, members[i % members.length].id, ['message_center']));
   const acceptedSeconds = (performance.now() - started) / 1000;
-  await waitUntilDelivered(platform, org.id, THROUGHPUT_MESSAGES);
-  const deliveredSeconds = (performance.now() - started) / 1000;
+  await waitUntilDelivered(platform, org.id, WARM_UP_MESSAGES + THROUGHPUT_MESSAGES);
+  // Deliveries count from the first warm-up message: those were delivered by the same workflows.
+  const deliveredSeconds = (performance.now() - warmUpStarted) / 1000;
   return {
     messages: THROUGHPUT_MESSAGES,
     concurrency: CONCURRENCY,
     acceptedSeconds,
     acceptedPerSecond: THROUGHPUT_MESSAGES / acceptedSeconds,
     deliveredSeconds,
-    deliveredPerSecond: THROUGHPUT_MESSAGES / deliveredSeconds,
+    deliveredPerSecond: (WARM_UP_MESSAGES + THROUGHPUT_MESSAGES) / deliveredSeconds,
   };
 }
 

@@ -6,6 +6,7 @@ export { isProviderChannel, type Channel, type ProviderChannel } from './channel
 export {
   deliverAll,
   failureReason,
+  isPermanentFailure,
   PROVIDER_ACTIVITY_OPTIONS,
   PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER,
   type DeliveryActivities,
@@ -24,6 +25,8 @@ export interface ScheduledMessageInput {
   messageId: string;
   deliverAt: string;
   dismissAt: string | null;
+  /** The message's channels (they never change). Absent from workflows started before `send-at-delivery-time`. */
+  channels?: Channel[];
 }
 
 export interface ScheduledMessageState {
@@ -52,6 +55,10 @@ export type ClaimResult =
   | { outcome: 'not_due'; deliverAt: string }
   | { outcome: 'gone' };
 
+/** One channel claimed, planned and sent by one activity at the delivery time, or why nothing was sent. */
+export type ChannelDeliveryResult =
+  { outcome: 'claimed'; dismissAt: string | null; sent: 'sent' | 'skipped' } | { outcome: 'not_due'; deliverAt: string } | { outcome: 'gone' };
+
 export type DismissResult = { outcome: 'dismissed' } | { outcome: 'not_due'; dismissAt: string | null } | { outcome: 'gone' };
 
 export type ChannelOutcome = 'sent' | 'skipped';
@@ -64,15 +71,24 @@ export interface ScheduledMessageActivities extends DeliveryActivities {
   planDelivery(messageId: string): Promise<DeliveryTarget[]>;
   /** claimDelivery and, once claimed, planDelivery: one local activity, so one activation, at the delivery time. */
   claimAndPlanDelivery(messageId: string): Promise<ClaimResult>;
+  /**
+   * At the delivery time, for an email or SMS send: claims the message (as claimDelivery), plans that
+   * channel in the ledger and sends it, in one activity that heartbeats and retries like sendDelivery.
+   */
+  deliverMessageChannel(messageId: string, channel: DirectChannel): Promise<ChannelDeliveryResult>;
+  /** Temporal gave up on deliverMessageChannel: that channel's open sends failed, with this reason. */
+  recordChannelFailure(messageId: string, channel: Channel, reason: string): Promise<void>;
   /** Before the delivery ledger (histories without the `delivery-ledger` patch): one activity per channel. */
   sendEmail(messageId: string): Promise<ChannelOutcome>;
   sendSms(messageId: string): Promise<ChannelOutcome>;
   sendPush(messageId: string): Promise<ChannelOutcome>;
-  recordChannelFailure(messageId: string, channel: Channel, reason: string): Promise<void>;
   /** Records the message failed if no channel reached the recipient; says which it was. */
   finishDelivery(messageId: string): Promise<'delivered' | 'failed'>;
   dismissMessage(messageId: string): Promise<DismissResult>;
 }
+
+/** The channels with one send per message, which one activity can claim, plan and send; push has one per device. */
+export type DirectChannel = Exclude<ProviderChannel, 'push'>;
 
 export type ProviderSendActivity = keyof Pick<ScheduledMessageActivities, 'sendEmail' | 'sendSms' | 'sendPush'>;
 export const SEND_ACTIVITY: Record<ProviderChannel, ProviderSendActivity> = { email: 'sendEmail', sms: 'sendSms', push: 'sendPush' };

@@ -3,6 +3,7 @@ import {
   cancelSignal,
   deliverAll,
   failureReason,
+  isPermanentFailure,
   isProviderChannel,
   readSignal,
   removedByRecipientSignal,
@@ -13,6 +14,7 @@ import {
   PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER,
   type Channel,
   type DeliveryTarget,
+  type DirectChannel,
   type ProviderChannel,
   type ScheduledMessageActivities,
   type ScheduledMessageInput,
@@ -27,7 +29,7 @@ const { claimDelivery, planDelivery, claimAndPlanDelivery, recordDeliveryGaveUp,
   });
 
 /** Each send retries on its own with backoff (delivery-policy.ts): a 429 or 5xx waits and tries again for up to a day. */
-const { sendDelivery } = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS);
+const { sendDelivery, deliverMessageChannel } = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS);
 
 /** Before the delivery ledger: one activity per channel. Kept for workflows that started then. */
 const providers = proxyActivities<ScheduledMessageActivities>(PROVIDER_ACTIVITY_OPTIONS_BEFORE_LEDGER);
@@ -52,6 +54,10 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
   // At the delivery time: claim and plan in one local activity, and finish only when every send failed.
   // Each local activity costs the worker an activation; a burst of due messages is bound by them.
   const claimsAndPlansAtOnce = deliversThroughLedger && patched('claim-and-plan-at-once');
+  // A message whose sends are all email or SMS (one each) goes further: at the delivery time each channel's
+  // activity claims, plans and sends, with no local activity before it.
+  const sendsAtDeliveryTime = claimsAndPlansAtOnce && patched('send-at-delivery-time');
+  const directChannels = directChannelsOf(input.channels);
 
   setHandler(stateQuery, () => state);
   setHandler(cancelSignal, () => void (cancelled = true));
@@ -78,6 +84,18 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     const due = await sleepUntil(state.deliverAt, () => cancelled);
     if (cancelled) return end('cancelled');
     if (!due) continue;
+    if (sendsAtDeliveryTime && directChannels) {
+      const claim = await deliverEachChannel(directChannels);
+      if (claim.outcome === 'not_due') {
+        state.deliverAt = claim.deliverAt;
+        continue;
+      }
+      if (claim.outcome === 'gone') return end('gone');
+      channels = input.channels!;
+      state.dismissAt = claim.dismissAt;
+      state.phase = 'delivering';
+      break;
+    }
     const claim = claimsAndPlansAtOnce ? await claimAndPlanDelivery(input.messageId) : await claimDelivery(input.messageId);
     if (claim.outcome === 'not_due') {
       state.deliverAt = claim.deliverAt;
@@ -95,7 +113,9 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
   //    push subscription), each retrying on its own, and one failing holds back none of the others.
   if (channels.includes('message_center')) state.channels.message_center = 'sent';
   const providerChannels = channels.filter(isProviderChannel);
-  if (deliversThroughLedger) {
+  if (sendsAtDeliveryTime && directChannels) {
+    // Sent already, each by its channel's activity at the delivery time.
+  } else if (deliversThroughLedger) {
     const outcomes: Partial<Record<ProviderChannel, Array<'sent' | 'skipped' | 'failed'>>> = {};
     // A channel the recipient cannot be reached on was recorded as skipped by the plan and has no target.
     for (const channel of providerChannels) outcomes[channel] = [];
@@ -141,6 +161,32 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
     }
   }
 
+  /**
+   * One activity per channel, side by side, each claiming the message, then planning and sending its channel.
+   * The database decides the claim once, so they all answer alike, except one that failed after claiming.
+   */
+  async function deliverEachChannel(
+    sends: readonly DirectChannel[],
+  ): Promise<{ outcome: 'claimed'; dismissAt: string | null } | { outcome: 'not_due'; deliverAt: string } | { outcome: 'gone' }> {
+    const results = await Promise.all(
+      sends.map(async (channel) => {
+        try {
+          const result = await deliverMessageChannel(input.messageId, channel);
+          if (result.outcome === 'claimed') state.channels[channel] = result.sent;
+          return result;
+        } catch (error) {
+          state.channels[channel] = 'failed';
+          if (!isPermanentFailure(error)) await recordChannelFailure(input.messageId, channel, failureReason(error));
+          return undefined;
+        }
+      }),
+    );
+    const answered = results.find((result) => result !== undefined);
+    // Every send failed: each claimed the message first, so it is delivered (to the message center, if chosen).
+    if (answered === undefined) return { outcome: 'claimed', dismissAt: state.dismissAt };
+    return answered.outcome === 'claimed' ? { outcome: 'claimed', dismissAt: answered.dismissAt } : answered;
+  }
+
   function end(outcome: NonNullable<ScheduledMessageState['outcome']>): ScheduledMessageState {
     state.phase = 'ended';
     state.outcome = outcome;
@@ -152,4 +198,11 @@ export async function scheduledMessage(input: ScheduledMessageInput): Promise<Sc
 function channelOutcome(outcomes: ReadonlyArray<'sent' | 'skipped' | 'failed'>): 'sent' | 'skipped' | 'failed' {
   if (outcomes.includes('sent')) return 'sent';
   return outcomes.includes('failed') ? 'failed' : 'skipped';
+}
+
+/** The email and SMS sends, when those are all the provider sends the channels ask for; otherwise null. */
+function directChannelsOf(channels: readonly Channel[] | undefined): DirectChannel[] | null {
+  if (!channels || channels.includes('push')) return null;
+  const sends = channels.filter((channel): channel is DirectChannel => channel === 'email' || channel === 'sms');
+  return sends.length > 0 ? sends : null;
 }

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { DeliveryTarget } from '../../workflows/delivery-policy.js';
-import type { ChannelOutcome, ClaimResult, DismissResult } from '../../workflows/scheduled-message.contract.js';
+import type { ChannelDeliveryResult, ChannelOutcome, ClaimResult, DirectChannel, DismissResult } from '../../workflows/scheduled-message.contract.js';
 import { AuditService } from '../audit/audit.service.js';
 import { isProviderChannel, type ProviderChannel } from '../channels/channel.js';
 import { NotificationRenderer } from '../channels/notification-renderer.js';
@@ -56,6 +56,22 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
     if (message.status === 'scheduled') return { outcome: 'not_due', deliverAt: message.deliverAt.toISOString() };
     // Claimed by an earlier attempt whose answer was lost: carry on delivering.
     return { outcome: 'claimed', channels: message.channels, dismissAt: message.dismissAt?.toISOString() ?? null };
+  }
+
+  /**
+   * At the delivery time, a channel with one send per message (email, SMS): claims the message, plans the
+   * send and sends it. Safe to repeat: a repeat finds the message claimed and the send settled or leased.
+   */
+  async deliverChannelWhenDue(messageId: string, channel: DirectChannel, signal?: AbortSignal): Promise<ChannelDeliveryResult> {
+    const claim = await this.claim(messageId);
+    if (claim.outcome === 'missing') return { outcome: 'gone' };
+    if (claim.outcome !== 'claimed') return claim;
+    const [planned] = await this.plan(messageId, [channel]);
+    // Nothing left to send: an earlier attempt settled it, or the plan recorded it skipped. The ledger says which.
+    const deliveryId =
+      planned?.deliveryId ?? (await this.em.findOne(Delivery, { subjectType: 'message', subjectId: messageId, channel }, { fields: ['id'] }))?.id;
+    const sent = deliveryId ? await this.deliverer.deliver(deliveryId, signal) : 'skipped';
+    return { outcome: 'claimed', dismissAt: claim.dismissAt, sent };
   }
 
   /** The ledger rows for the message's provider channels, one per push subscription; returns those to send. */

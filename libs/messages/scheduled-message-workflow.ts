@@ -1,4 +1,4 @@
-import { SCHEDULED_MESSAGE_WORKFLOW, workflowIdForMessage, type ScheduledMessageInput } from '../../workflows/scheduled-message.contract.js';
+import { SCHEDULED_MESSAGE_WORKFLOW, workflowIdForMessage, type Channel, type ScheduledMessageInput } from '../../workflows/scheduled-message.contract.js';
 import { messageSearchAttributes } from '../temporal/search-attributes.js';
 import type { WorkflowStart } from '../temporal/workflow-gateway.js';
 
@@ -9,11 +9,13 @@ export function scheduledMessageWorkflowStart(message: {
   recipientId: string;
   deliverAt: Date;
   dismissAt: Date | null;
+  channels: Channel[];
 }): WorkflowStart {
   const input: ScheduledMessageInput = {
     messageId: message.id,
     deliverAt: message.deliverAt.toISOString(),
     dismissAt: message.dismissAt?.toISOString() ?? null,
+    channels: message.channels,
   };
   return {
     workflowType: SCHEDULED_MESSAGE_WORKFLOW,

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { workflowIdForConversationMessage } from '../../workflows/conversation-message.contract.js';
 import type { ReconcileSummary } from '../../workflows/reconcile.contract.js';
-import { readSignal, rescheduleSignal, type RescheduleSignalInput } from '../../workflows/scheduled-message.contract.js';
+import { readSignal, rescheduleSignal, type Channel, type RescheduleSignalInput } from '../../workflows/scheduled-message.contract.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { conversationMessageWorkflowStart } from '../conversations/conversation-message-workflow.js';
 import { MessageDeliveryService } from '../messages/message-delivery.service.js';
@@ -31,6 +31,7 @@ interface ScheduledMessageRow {
   workflow_id: string;
   organization_id: string;
   recipient_id: string;
+  channels: Channel[];
   deliver_at: Date | string;
   dismiss_at: Date | string | null;
 }
@@ -76,7 +77,7 @@ export class ReconcilerService {
    */
   private async repairOverdueDeliveries(summary: ReconcileSummary): Promise<void> {
     const rows = await this.em.execute<ScheduledMessageRow[]>(
-      `select m.id, m.workflow_id, m.organization_id, m.recipient_id, m.deliver_at, m.dismiss_at from message m
+      `select m.id, m.workflow_id, m.organization_id, m.recipient_id, m.deliver_at, m.dismiss_at, m.channels from message m
         where m.status = 'scheduled' and m.deliver_at < now() - make_interval(secs => ?) and ${NO_PENDING_OUTBOX}
         order by m.deliver_at desc limit ?`,
       [this.config.reconciler.graceSeconds, SCAN_LIMIT],
@@ -195,6 +196,7 @@ function scheduledMessageStart(row: ScheduledMessageRow): WorkflowStart {
     recipientId: row.recipient_id,
     deliverAt: new Date(row.deliver_at),
     dismissAt: row.dismiss_at === null ? null : new Date(row.dismiss_at),
+    channels: row.channels,
   });
 }
 

@@ -16,6 +16,7 @@ describe('workflow replay over recorded histories', () => {
   test('there are recorded histories to replay, from each generation of the workflows', () => {
     expect(files.filter((file) => file.startsWith('before-delivery-ledger/')).length).toBeGreaterThanOrEqual(10);
     expect(files.filter((file) => file.startsWith('before-claim-and-plan-at-once/')).length).toBeGreaterThanOrEqual(10);
+    expect(files.filter((file) => file.startsWith('before-send-at-delivery-time/')).length).toBeGreaterThanOrEqual(10);
     expect(files.filter((file) => !file.includes('/')).length).toBeGreaterThanOrEqual(10);
   });
 

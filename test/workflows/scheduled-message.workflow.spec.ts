@@ -39,6 +39,10 @@ class Ledger {
     return this.env.currentTimeMs();
   }
 
+  dismissIso() {
+    return this.dismissAt ? new Date(this.dismissAt).toISOString() : null;
+  }
+
   /** Sends that Temporal gave up on, as the workflow recorded them. */
   gaveUp: Array<{ channel: Channel; reason: string }> = [];
 
@@ -69,6 +73,13 @@ class Ledger {
         this.channels
           .filter((channel): channel is ProviderChannel => channel !== 'message_center')
           .map((channel) => ({ deliveryId: `delivery-${channel}`, channel })),
+      // As the real service: a message claimed by another channel's activity is claimed for this one too.
+      deliverMessageChannel: async (_messageId: string, channel: ProviderChannel) => {
+        const claim = await activities.claimDelivery();
+        if (claim.outcome !== 'claimed' && this.status !== 'delivered') return claim;
+        return { outcome: 'claimed' as const, dismissAt: this.dismissIso(), sent: await deliver(channel) };
+      },
+      recordChannelFailure: async (_messageId: string, channel: Channel, reason: string) => void this.gaveUp.push({ channel, reason }),
       claimAndPlanDelivery: async () => {
         const claim = await activities.claimDelivery();
         return claim.outcome === 'claimed' ? { ...claim, targets: await activities.planDelivery() } : claim;
@@ -115,6 +126,7 @@ describe('scheduledMessage workflow (time-skipping)', () => {
             messageId: `m-${counter}`,
             deliverAt: new Date(ledger.deliverAt).toISOString(),
             dismissAt: ledger.dismissAt ? new Date(ledger.dismissAt).toISOString() : null,
+            channels: ledger.channels,
             ...input,
           },
         ],
