@@ -91,8 +91,12 @@ describe('metrics (end to end)', () => {
     expect(valueOf(text, 'tidings_delivery_lag_seconds_count', { channel: 'email' })).toBe(1);
 
     // The SDK's own view of the same work, from its exporter.
-    const sendRuns = samplesOf(text, 'temporal_activity_execution_latency_seconds_count', { activity_type: 'sendDelivery', task_queue: platform.taskQueue });
-    expect(sendRuns.reduce((sum, sample) => sum + sample.value, 0)).toBeGreaterThanOrEqual(2);
+    // Email and SMS are sent at the delivery time by deliverMessageChannel, one run per message and channel.
+    const sendRuns = samplesOf(text, 'temporal_activity_execution_latency_seconds_count', {
+      activity_type: 'deliverMessageChannel',
+      task_queue: platform.taskQueue,
+    });
+    expect(sendRuns.reduce((sum, sample) => sum + sample.value, 0)).toBeGreaterThanOrEqual(4);
     expect(valueOf(text, 'temporal_worker_start_total', { task_queue: platform.taskQueue })).toBe(1);
     expect(text).not.toContain(reachable.email);
     expect(text).not.toContain(delivered.body.id);
