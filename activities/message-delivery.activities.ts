@@ -1,5 +1,5 @@
 import type { DeliveryActivities, ScheduledMessageActivities } from '../workflows/scheduled-message.contract.js';
-import { isProviderChannel, type ProviderChannel } from '../libs/channels/channel.js';
+import type { ProviderChannel } from '../libs/channels/channel.js';
 import type { MessageDeliveryService } from '../libs/messages/message-delivery.service.js';
 import { toActivityFailure } from './delivery-failure.js';
 import { whileSending } from './delivery.activities.js';
@@ -29,14 +29,7 @@ export function createMessageDeliveryActivities(inUnitOfWork: UnitOfWork): Omit<
         return claim.outcome === 'missing' ? { outcome: 'gone' } : claim;
       }),
     planDelivery: (messageId) => inUnitOfWork((service) => service.plan(messageId)),
-    claimAndPlanDelivery: (messageId) =>
-      inUnitOfWork(async (service) => {
-        const claim = await service.claim(messageId);
-        if (claim.outcome === 'missing') return { outcome: 'gone' };
-        if (claim.outcome !== 'claimed') return claim;
-        const providerChannels = claim.channels.filter(isProviderChannel);
-        return { ...claim, targets: providerChannels.length > 0 ? await service.plan(messageId, providerChannels) : [] };
-      }),
+    claimAndPlanDelivery: (messageId) => inUnitOfWork((service) => service.claimAndPlan(messageId)),
     deliverMessageChannel: (messageId, channel) =>
       inUnitOfWork((service) => whileSending((signal) => service.deliverChannelWhenDue(messageId, channel, signal))),
     sendEmail: deliver('email'),

@@ -58,6 +58,15 @@ export class MessageDeliveryService implements DeliveryContent, OnModuleInit {
     return { outcome: 'claimed', channels: message.channels, dismissAt: message.dismissAt?.toISOString() ?? null };
   }
 
+  /** claim and, once claimed, plan: what the workflow needs at the delivery time, in one local activity. */
+  async claimAndPlan(messageId: string): Promise<ClaimResult> {
+    const claim = await this.claim(messageId);
+    if (claim.outcome === 'missing') return { outcome: 'gone' };
+    if (claim.outcome !== 'claimed') return claim;
+    const providerChannels = claim.channels.filter(isProviderChannel);
+    return { ...claim, targets: providerChannels.length > 0 ? await this.plan(messageId, providerChannels) : [] };
+  }
+
   /**
    * At the delivery time, a channel with one send per message (email, SMS): claims the message, plans the
    * send and sends it. Safe to repeat: a repeat finds the message claimed and the send settled or leased.
