@@ -71,6 +71,10 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
       --search-attribute TidingsRecipientId=Keyword \
       --search-attribute TidingsMessageId=Keyword \
       --search-attribute TidingsConversationId=Keyword \
+      --search-attribute TidingsMemberId=Keyword \
+      --search-attribute TidingsAssigneeId=Keyword \
+      --search-attribute TidingsProgramId=Keyword \
+      --search-attribute TidingsTaskStatus=Keyword \
       --ui-disable-news-fetch \
       --log-level warn >>"$TEMPORAL_DATA/server.log" 2>&1
     ready=0

@@ -18,7 +18,8 @@ until temporal operator cluster health --address "$address" >/dev/null 2>&1; do
   sleep 2
 done
 
-for name in TidingsOrganizationId TidingsRecipientId TidingsMessageId TidingsConversationId; do
+for name in TidingsOrganizationId TidingsRecipientId TidingsMessageId TidingsConversationId \
+  TidingsMemberId TidingsAssigneeId TidingsProgramId TidingsTaskStatus; do
   tries=0
   while :; do
     if out=$(temporal operator search-attribute create --name "$name" --type Keyword \

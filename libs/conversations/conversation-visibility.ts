@@ -27,10 +27,10 @@ export function canSeeParticipant(viewer: Viewer, participant: { userId: string;
 }
 
 export function canSeeMessage(viewer: Viewer, message: { authorId: string; authorKind: AuthorKind }): boolean {
-  if (isStaff(viewer.role) || message.authorKind === 'staff' || message.authorId === viewer.userId) return true;
+  if (isStaff(viewer.role) || message.authorKind === 'staff' || message.authorKind === 'system' || message.authorId === viewer.userId) return true;
   return viewer.kind === 'to' && message.authorKind === 'to';
 }
 
 /** SQL for canSeeMessage: `m` a conversation_message, `p` the viewer's conversation_participant, `u` the viewer's app_user. */
 export const visibleMessageSql = (m: string, p: string, u: string) =>
-  `(${u}.role <> 'member' or ${m}.author_kind = 'staff' or ${m}.author_id = ${p}.user_id or (${m}.author_kind = 'to' and ${p}.kind = 'to'))`;
+  `(${u}.role <> 'member' or ${m}.author_kind in ('staff', 'system') or ${m}.author_id = ${p}.user_id or (${m}.author_kind = 'to' and ${p}.kind = 'to'))`;

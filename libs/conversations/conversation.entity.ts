@@ -13,13 +13,22 @@ export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
 
 /**
  * Who wrote a message, as the BCC rule needs it: staff are seen by everyone; a contact's message is seen
- * by staff, by the contact, and — only when the contact was in To — by the other contacts in To.
+ * by staff, by the contact, and — only when the contact was in To — by the other contacts in To. A
+ * `system` message (e.g. who covers a chat) is Tidings speaking, seen by everyone.
  */
-export const AUTHOR_KINDS = ['staff', 'to', 'cc'] as const;
+export const AUTHOR_KINDS = ['staff', 'to', 'cc', 'system'] as const;
 export type AuthorKind = (typeof AUTHOR_KINDS)[number];
+
+/** A `thread` is a secure conversation anyone starts; a `chat` is a member's with their care manager in a program. */
+export const CONVERSATION_KINDS = ['thread', 'chat'] as const;
+export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
 
 @Entity({ tableName: 'conversation' })
 @Index({ properties: ['organization', 'clientAccount'] })
+@Index({
+  name: 'conversation_chat_unique',
+  expression: `create unique index "conversation_chat_unique" on "conversation" ("chat_member_id", "chat_care_manager_id", "program_id") where "kind" = 'chat'`,
+})
 export class Conversation {
   @PrimaryKey({ type: 'uuid' })
   id: string = crypto.randomUUID();
@@ -32,6 +41,19 @@ export class Conversation {
 
   @Property({ type: 'text' })
   subject: string;
+
+  @Enum({ items: () => CONVERSATION_KINDS, type: 'text', default: 'thread' })
+  kind: ConversationKind = 'thread';
+
+  /** A chat's program, member and care manager: one chat for each of those three. */
+  @Property({ type: 'uuid', nullable: true })
+  programId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  chatMemberId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  chatCareManagerId: string | null = null;
 
   @Enum({ items: () => CONVERSATION_STATUSES, type: 'text' })
   status: ConversationStatus = 'open';

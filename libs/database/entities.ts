@@ -14,6 +14,10 @@ import { Attachment } from '../attachments/attachment.entity.js';
 import { Conversation, ConversationMessage, ConversationMessageReceipt, ConversationParticipant } from '../conversations/conversation.entity.js';
 import { Delivery, DeliveryAttempt } from '../delivery/delivery.entity.js';
 import { InboundEmail } from '../conversations/inbound-email.entity.js';
+import { Enrollment, Program } from '../programs/program.entity.js';
+import { ChatRequestReason } from '../chat-requests/chat-request-reason.entity.js';
+import { ChatRequest, ChatRequestEvent } from '../chat-requests/chat-request.entity.js';
+import { AwayPeriod } from '../coverage/away-period.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */
 export const ENTITIES = [
@@ -39,4 +43,10 @@ export const ENTITIES = [
   InboundEmail,
   Delivery,
   DeliveryAttempt,
+  Program,
+  Enrollment,
+  ChatRequestReason,
+  ChatRequest,
+  ChatRequestEvent,
+  AwayPeriod,
 ];

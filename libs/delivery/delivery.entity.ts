@@ -1,8 +1,8 @@
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { PROVIDER_CHANNELS, type ProviderChannel } from '../channels/channel.js';
 
-export const DELIVERY_SUBJECT_TYPES = ['message', 'conversation_message'] as const;
-/** What is being delivered: a scheduled message, or a notification about a conversation message. */
+export const DELIVERY_SUBJECT_TYPES = ['message', 'conversation_message', 'chat_request_event'] as const;
+/** What is being delivered: a scheduled message, a notification about a conversation message, or about a step in a chat request's task. */
 export type DeliverySubjectType = (typeof DELIVERY_SUBJECT_TYPES)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed'] as const;

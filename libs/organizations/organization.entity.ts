@@ -4,6 +4,34 @@ import { Check, Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators
 export const NOTIFICATION_MODES = ['privacy', 'convenience'] as const;
 export type NotificationMode = (typeof NOTIFICATION_MODES)[number];
 
+/** Working hours in the organisation's time zone; `days` are ISO weekdays (1 Monday … 7 Sunday), times "HH:MM". */
+export interface BusinessHours {
+  timezone: string;
+  days: number[];
+  start: string;
+  end: string;
+}
+
+export interface ChatRequestSettings {
+  /** Shown to members above the Request a Chat form. */
+  intro: string;
+  /** From a request's creation to the care manager's first message in the chat (business minutes when `businessHours` is set). */
+  firstResponseMinutes: number;
+  /** From creation until a request still without a response is escalated to the supervisors; more than `firstResponseMinutes`. */
+  escalateAfterMinutes: number;
+  /** Its members, with the admins, are the supervisors. */
+  supervisorTeamId: string | null;
+  businessHours: BusinessHours | null;
+}
+
+export const DEFAULT_CHAT_REQUEST_SETTINGS: ChatRequestSettings = {
+  intro: '',
+  firstResponseMinutes: 60,
+  escalateAfterMinutes: 240,
+  supervisorTeamId: null,
+  businessHours: null,
+};
+
 /** One week, the longest wait before an unread reminder that the settings accept. */
 export const MAX_UNREAD_REMINDER_MINUTES = 7 * 24 * 60;
 
@@ -33,6 +61,10 @@ export class Organization {
   /** Minutes after which an unread message earns a reminder; 0 turns reminders off. */
   @Property({ type: 'integer', default: 0 })
   unreadReminderMinutes: number = 0;
+
+  /** How chat requests become tasks: the intro members read, the SLA clocks, supervisors and business hours. */
+  @Property({ type: 'json' })
+  chatRequestSettings: ChatRequestSettings = { ...DEFAULT_CHAT_REQUEST_SETTINGS };
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

@@ -1,16 +1,10 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { CONVERSATION_ID, MEMBER_ID, MESSAGE_ID, ORGANIZATION_ID, PROGRAM_ID, RECIPIENT_ID, ASSIGNEE_ID, TASK_STATUS } from '../../workflows/search-attributes.js';
 
 /**
- * What an engineer searches for in the Temporal UI, e.g. `TidingsMessageId = "…"`. Ids only: search
- * attributes are stored unencrypted, so no names, addresses or content ever go here.
+ * What an engineer searches for in the Temporal UI, e.g. `TidingsMessageId = "…"`. The keys live in
+ * workflows/search-attributes.ts, where workflows can reach them.
  */
-export const ORGANIZATION_ID = defineSearchAttributeKey('TidingsOrganizationId', SearchAttributeType.KEYWORD);
-export const RECIPIENT_ID = defineSearchAttributeKey('TidingsRecipientId', SearchAttributeType.KEYWORD);
-export const MESSAGE_ID = defineSearchAttributeKey('TidingsMessageId', SearchAttributeType.KEYWORD);
-
-export const CONVERSATION_ID = defineSearchAttributeKey('TidingsConversationId', SearchAttributeType.KEYWORD);
-
-export const TIDINGS_SEARCH_ATTRIBUTES = [ORGANIZATION_ID, RECIPIENT_ID, MESSAGE_ID, CONVERSATION_ID];
+export * from '../../workflows/search-attributes.js';
 
 /** A scheduled message's workflow: found by its organisation, its recipient, or the message itself. */
 export function messageSearchAttributes(ids: { organizationId: string; recipientId: string; messageId: string }): Record<string, string> {
@@ -20,4 +14,19 @@ export function messageSearchAttributes(ids: { organizationId: string; recipient
 /** A conversation message's workflow: found by its organisation, its conversation, or the message itself. */
 export function conversationMessageSearchAttributes(ids: { organizationId: string; conversationId: string; messageId: string }): Record<string, string> {
   return { [ORGANIZATION_ID.name]: ids.organizationId, [CONVERSATION_ID.name]: ids.conversationId, [MESSAGE_ID.name]: ids.messageId };
+}
+
+/**
+ * A chat request's workflow, as it starts: its organisation, member, program, first assignee and chat. The
+ * workflow keeps the assignee, the chat (TidingsConversationId) and the status up to date as they change.
+ */
+export function chatRequestSearchAttributes(ids: { organizationId: string; memberId: string; programId: string; assigneeId: string; chatId: string }): Record<string, string> {
+  return {
+    [ORGANIZATION_ID.name]: ids.organizationId,
+    [MEMBER_ID.name]: ids.memberId,
+    [PROGRAM_ID.name]: ids.programId,
+    [ASSIGNEE_ID.name]: ids.assigneeId,
+    [CONVERSATION_ID.name]: ids.chatId,
+    [TASK_STATUS.name]: 'open',
+  };
 }
