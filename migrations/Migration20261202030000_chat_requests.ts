@@ -65,6 +65,7 @@ export class Migration20261202030000ChatRequests extends Migration {
     );
     this.addSql(`create index "chat_request_assignee_history_index" on "chat_request" ("assignee_id", "status", "created_at" desc, "id" desc);`);
     this.addSql(`create index "chat_request_member_id_index" on "chat_request" ("member_id", "created_at" desc);`);
+    this.addSql(`create unique index "chat_request_one_open_per_program" on "chat_request" ("member_id", "program_id") where "status" = 'open';`);
     this.addSql(`create index "chat_request_owner_id_index" on "chat_request" ("owner_id") where "status" = 'open';`);
     this.addSql(`create index "chat_request_awaiting_response_index" on "chat_request" ("chat_id") where "status" = 'open' and "first_response_at" is null;`);
 

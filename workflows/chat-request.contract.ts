@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeliveryActivities, DeliveryTarget } from './delivery-policy.js';
 
 export { ASSIGNEE_ID, CONVERSATION_ID, TASK_STATUS } from './search-attributes.js';
-export { deliverAll, type DeliveryActivities, type DeliveryTarget } from './delivery-policy.js';
+export { deliverAll, PROVIDER_ACTIVITY_OPTIONS, type DeliveryActivities, type DeliveryTarget } from './delivery-policy.js';
 
 /**
  * Everything the chat-request workflow shares with the rest of Tidings: its name, id, input, updates,
@@ -18,6 +18,15 @@ export interface AwayPeriodNotice {
   coveredById: string;
   startsAt: number;
   endsAt: number;
+}
+
+/** The period covering `at`, if any: where periods overlap, the one that started last. */
+export function periodCovering(periods: readonly AwayPeriodNotice[], at: number): AwayPeriodNotice | null {
+  let covering: AwayPeriodNotice | null = null;
+  for (const period of periods) {
+    if (period.startsAt <= at && at < period.endsAt && (!covering || period.startsAt >= covering.startsAt)) covering = period;
+  }
+  return covering;
 }
 
 export interface ChatRequestInput {
@@ -89,6 +98,13 @@ export interface TaskChange {
   };
 }
 
+export interface RecordedTaskChange {
+  /** The chat the task now points to: the member's with the assignee, in the program. */
+  chatId: string;
+  /** The notifications to send, already in the delivery ledger. */
+  notify: DeliveryTarget[];
+}
+
 /** Why an update was refused: the task is not open any more. The API answers 409 with the current state. */
 export const TASK_NOT_OPEN = 'TaskNotOpen';
 
@@ -110,6 +126,6 @@ export const taskStateQuery = defineQuery<TaskState>('taskState');
 
 /** What the worker runs for this workflow (activities/chat-request.activities.ts, activities/delivery.activities.ts). */
 export interface ChatRequestActivities extends DeliveryActivities {
-  /** Mirrors the state, records the event, moves the chat with the assignee, and plans the notifications it calls for; returns those to send. */
-  recordTaskChange(change: TaskChange): Promise<DeliveryTarget[]>;
+  /** Mirrors the state, records the event, moves the chat with the assignee, and plans the notifications it calls for. */
+  recordTaskChange(change: TaskChange): Promise<RecordedTaskChange>;
 }

@@ -2,3 +2,4 @@
 export { scheduledMessage } from './scheduled-message.js';
 export { conversationMessage } from './conversation-message.js';
 export { reconcile } from './reconcile.js';
+export { chatRequest } from './chat-request.js';

@@ -16,6 +16,7 @@ import { TeamsModule } from '../../libs/teams/teams.module.js';
 import { ClientAccountsModule } from '../../libs/client-accounts/client-accounts.module.js';
 import { CannedResponsesModule } from '../../libs/canned-responses/canned-responses.module.js';
 import { ConversationsModule } from '../../libs/conversations/conversations.module.js';
+import { ChatRequestsModule } from '../../libs/chat-requests/chat-requests.module.js';
 
 @Module({})
 export class ApiModule {
@@ -38,6 +39,7 @@ export class ApiModule {
         ClientAccountsModule,
         CannedResponsesModule,
         ConversationsModule,
+        ChatRequestsModule,
       ],
       // Only the API serves /metrics through Nest; the worker has its own small server (apps/worker/main.ts).
       controllers: [MetricsController],

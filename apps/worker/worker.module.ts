@@ -3,6 +3,7 @@ import { AuditModule } from '../../libs/audit/audit.module.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
+import { TaskChangesModule } from '../../libs/chat-requests/task-changes.module.js';
 import { ConversationNotificationsModule } from '../../libs/conversations/conversation-notifications.module.js';
 import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
 import { MetricsModule } from '../../libs/metrics/metrics.module.js';
@@ -25,6 +26,7 @@ export class WorkerModule {
         OutboxModule,
         MessageDeliveryModule,
         ConversationNotificationsModule,
+        TaskChangesModule,
         ReconcilerModule,
       ],
     };

@@ -5,12 +5,14 @@ import { NestFactory } from '@nestjs/core';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { createChatRequestActivities } from '../../activities/chat-request.activities.js';
 import { createConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
 import { createDeliveryActivities } from '../../activities/delivery.activities.js';
 import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
 import { createReconcileActivities } from '../../activities/reconcile.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
+import { TaskChanges } from '../../libs/chat-requests/task-changes.service.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { Deliverer } from '../../libs/delivery/deliverer.js';
 import { DeliveryLedger } from '../../libs/delivery/delivery-ledger.js';
@@ -34,6 +36,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const orm = app.get(MikroORM);
   const deliveries = app.get(MessageDeliveryService);
   const conversationNotifications = app.get(ConversationNotificationsService);
+  const taskChanges = app.get(TaskChanges);
   const delivery = { deliverer: app.get(Deliverer), ledger: app.get(DeliveryLedger) };
   const reconciler = app.get(ReconcilerService);
   await registerSearchAttributes(config);
@@ -51,6 +54,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     activities: {
       ...createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
       ...createConversationNotificationActivities((work) => RequestContext.create(orm.em, () => work(conversationNotifications))),
+      ...createChatRequestActivities((work) => RequestContext.create(orm.em, () => work(taskChanges))),
       ...createDeliveryActivities((work) => RequestContext.create(orm.em, () => work(delivery))),
       ...createReconcileActivities((work) => RequestContext.create(orm.em, () => work(reconciler))),
     },

@@ -13,8 +13,11 @@ export interface TemplateSources {
 
 export type NotificationMode = 'privacy' | 'convenience';
 export type NotifiedChannel = 'push' | 'email' | 'sms';
-/** message: something new arrived; reminder: it is still unread; read_receipt: someone read what was sent. */
-export type NotificationPurpose = 'message' | 'reminder' | 'read_receipt';
+/**
+ * message: something new arrived; reminder: it is still unread; read_receipt: someone read what was sent;
+ * task: a chat request in a care manager's (or supervisor's) queue needs them.
+ */
+export type NotificationPurpose = 'message' | 'reminder' | 'read_receipt' | 'task';
 
 const PRIVACY_SUBJECT = 'You have a new secure message from {{organizationName}}';
 
@@ -173,8 +176,48 @@ const READ_RECEIPT_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, T
   },
 };
 
+// Privacy mode names neither the member nor the reason: that a member asked for help is itself private.
+const TASK_TEMPLATES: Record<NotificationMode, Record<NotifiedChannel, TemplateSources>> = {
+  privacy: {
+    email: {
+      subject: 'A chat request in {{organizationName}} needs you',
+      text: ['Hello {{recipientName}},', '', 'A chat request in your task queue needs your attention:', '', '{{url}}'].join('\n'),
+      html: [
+        '<p>Hello {{recipientName}},</p>',
+        '<p>A chat request in your task queue needs your attention.</p>',
+        '<p><a href="{{url}}">Open your task queue</a></p>',
+      ].join('\n'),
+    },
+    push: {
+      subject: '{{organizationName}}',
+      text: 'A chat request in your task queue needs your attention.',
+      html: '<p>A chat request in your task queue needs your attention. <a href="{{url}}">Open</a></p>',
+    },
+    sms: {
+      subject: 'A chat request needs you',
+      text: '{{organizationName}}: a chat request in your task queue needs your attention. {{url}}',
+      html: '<p>{{organizationName}}: a chat request in your task queue needs your attention. <a href="{{url}}">Open</a></p>',
+    },
+  },
+  convenience: {
+    email: {
+      subject: '{{title}}',
+      text: ['Hello {{recipientName}},', '', '{{body}}', '', 'Open your task queue: {{url}}'].join('\n'),
+      html: [
+        '<p>Hello {{recipientName}},</p>',
+        '<h2>{{title}}</h2>',
+        '<div style="white-space: pre-wrap">{{body}}</div>',
+        '<p><a href="{{url}}">Open your task queue</a></p>',
+      ].join('\n'),
+    },
+    push: { subject: '{{title}}', text: '{{body}}', html: '<p><strong>{{title}}</strong></p>\n<div style="white-space: pre-wrap">{{body}}</div>' },
+    sms: { subject: '{{title}}', text: '{{organizationName}}: {{title}} {{url}}', html: '<p>{{organizationName}}: {{title}}</p>' },
+  },
+};
+
 export const NOTIFICATION_TEMPLATES: Record<NotificationPurpose, Record<NotificationMode, Record<NotifiedChannel, TemplateSources>>> = {
   message: MESSAGE_TEMPLATES,
   reminder: REMINDER_TEMPLATES,
   read_receipt: READ_RECEIPT_TEMPLATES,
+  task: TASK_TEMPLATES,
 };

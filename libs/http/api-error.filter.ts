@@ -12,6 +12,8 @@ export interface ApiErrorBody {
   error: string;
   message: string;
   details?: FieldProblem[];
+  /** On a 409 that lost a race: the thing as it now is (e.g. a chat request closed meanwhile). */
+  current?: unknown;
 }
 
 /** A 400 (or other 4xx) that names the offending field. */
@@ -52,7 +54,13 @@ export class ApiErrorFilter implements ExceptionFilter {
       if (typeof response === 'object' && response !== null) {
         const r = response as Partial<ApiErrorBody> & { message?: string | string[] };
         const message = Array.isArray(r.message) ? r.message.join('; ') : (r.message ?? exception.message);
-        return { statusCode: status, error: r.error ?? STATUS_CODES[status] ?? 'Error', message, ...(r.details ? { details: r.details } : {}) };
+        return {
+          statusCode: status,
+          error: r.error ?? STATUS_CODES[status] ?? 'Error',
+          message,
+          ...(r.details ? { details: r.details } : {}),
+          ...(r.current !== undefined ? { current: r.current } : {}),
+        };
       }
       return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: String(response) };
     }

@@ -1,5 +1,15 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, isGrpcServiceError, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -23,6 +33,20 @@ export interface WorkflowSignal {
  * - `gone`: nobody to tell: the workflow has finished (or never existed), which for a signal is fine.
  */
 export type GatewayOutcome = 'done' | 'gone';
+
+/**
+ * What an update came to:
+ * - `done`: the workflow accepted it and its handler returned `result`;
+ * - `refused`: its validator (or handler) said no, with the failure's type and details;
+ * - `gone`: no such running workflow (finished, or not started yet).
+ */
+export type UpdateOutcome<Ret> =
+  | { outcome: 'done'; result: Ret }
+  | { outcome: 'refused'; type: string | undefined; message: string; details: unknown[] }
+  | { outcome: 'gone' };
+
+/** How long the API waits for a workflow to take an update before answering that Temporal is unavailable. */
+const UPDATE_DEADLINE_MS = 15_000;
 
 /** Temporal did not answer (down, restarting, unreachable): try again later, nothing was decided. */
 export class TemporalUnavailableError extends Error {
@@ -87,6 +111,28 @@ export class WorkflowGateway implements OnApplicationShutdown {
       }
       return 'done';
     });
+  }
+
+  /**
+   * Sends an update and waits for its result, within UPDATE_DEADLINE_MS (a workflow whose worker is down
+   * would otherwise keep the caller waiting until one comes back).
+   */
+  async update<Ret, Arg>(workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<UpdateOutcome<Ret>> {
+    try {
+      const result = await this.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] }),
+      );
+      return { outcome: 'done', result };
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const cause = error.cause;
+        if (cause instanceof ApplicationFailure) return { outcome: 'refused', type: cause.type ?? undefined, message: cause.message, details: [...(cause.details ?? [])] };
+        return { outcome: 'refused', type: undefined, message: cause?.message ?? error.message, details: [] };
+      }
+      if (error instanceof WorkflowNotFoundError) return { outcome: 'gone' };
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(error)) throw new TemporalUnavailableError(error);
+      throw error;
+    }
   }
 
   /** Whether the Temporal frontend answers its health check within `timeoutMs`. */
