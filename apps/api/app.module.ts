@@ -16,6 +16,8 @@ import { TeamsModule } from '../../libs/teams/teams.module.js';
 import { ClientAccountsModule } from '../../libs/client-accounts/client-accounts.module.js';
 import { CannedResponsesModule } from '../../libs/canned-responses/canned-responses.module.js';
 import { ConversationsModule } from '../../libs/conversations/conversations.module.js';
+import { ProgramsModule } from '../../libs/programs/programs.module.js';
+import { ChatRequestReasonsModule } from '../../libs/chat-request-reasons/chat-request-reasons.module.js';
 import { ChatRequestsModule } from '../../libs/chat-requests/chat-requests.module.js';
 
 @Module({})
@@ -39,6 +41,8 @@ export class ApiModule {
         ClientAccountsModule,
         CannedResponsesModule,
         ConversationsModule,
+        ProgramsModule,
+        ChatRequestReasonsModule,
         ChatRequestsModule,
       ],
       // Only the API serves /metrics through Nest; the worker has its own small server (apps/worker/main.ts).
