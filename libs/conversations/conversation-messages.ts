@@ -6,6 +6,7 @@ import { fieldError } from '../http/api-error.filter.js';
 import type { OutboxCommand } from '../outbox/workflow-outbox.js';
 import { MAX_RICH_TEXT_BYTES, sanitizeRichText } from '../rich-text/rich-text.js';
 import { User, type Role } from '../users/user.entity.js';
+import { firstResponseSignal, workflowIdForChatRequest } from '../../workflows/chat-request.contract.js';
 import { conversationMessageWorkflowStart } from './conversation-message-workflow.js';
 import { authorKindOf, isStaff, visibleMessageSql } from './conversation-visibility.js';
 import { Conversation, ConversationMessage, ConversationMessageReceipt, type ConversationStatus, type RecipientKind } from './conversation.entity.js';
@@ -111,6 +112,16 @@ export class ConversationMessages {
          select ?, ?, ?, 'conversation.message_posted', 'conversation', conversation_id, ?::jsonb, ? from stored
        ), started as (
          insert into workflow_outbox (workflow_id, command) select ?, ?::jsonb from stored
+       ), responded as (
+         -- A care manager's first message in a chat stops the SLA clock of the open request it answers.
+         update chat_request r set first_response_at = m.created_at from stored m
+          where m.author_kind = 'staff' and r.chat_id = m.conversation_id and r.status = 'open' and r.first_response_at is null
+         returning r.id, m.created_at
+       ), response_signalled as (
+         insert into workflow_outbox (workflow_id, command)
+         select ? || id, jsonb_build_object('kind', 'signal', 'workflowId', ? || id, 'signal', ?::text,
+                'args', jsonb_build_array(jsonb_build_object('at', (extract(epoch from created_at) * 1000)::bigint, 'byUserId', ?::text)))
+           from responded
        )
        select (select name from app_user where id = ?) as author_name, (select kind from membership) as kind, (select status from membership) as status`,
       [
@@ -133,6 +144,10 @@ export class ConversationMessages {
         message.createdAt,
         start.workflowId,
         JSON.stringify(start),
+        workflowIdForChatRequest(''),
+        workflowIdForChatRequest(''),
+        firstResponseSignal.name,
+        author.id,
         author.id,
       ],
     );

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PageQuery } from '../messages/dto/list-messages.query.js';
+import { CONVERSATION_KINDS, type ConversationKind } from './conversation.entity.js';
 
 export const MAX_SUBJECT_LENGTH = 200;
 export const MAX_RECIPIENTS = 100;
@@ -93,4 +94,9 @@ export class ListConversationsQuery extends PageQuery {
   @IsOptional()
   @IsUUID('all', { message: 'clientAccountId must be a UUID' })
   clientAccountId?: string;
+
+  @ApiPropertyOptional({ enum: CONVERSATION_KINDS, default: 'thread', description: "threads (the inbox), or chats (members' chats with their care managers)" })
+  @IsOptional()
+  @IsIn(CONVERSATION_KINDS, { message: `kind must be one of ${CONVERSATION_KINDS.join(', ')}` })
+  kind: ConversationKind = 'thread';
 }

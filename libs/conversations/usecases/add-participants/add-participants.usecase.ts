@@ -25,6 +25,7 @@ export class AddParticipants {
   async execute(caller: AuthUser, id: string, dto: AddParticipantsDto): Promise<ConversationView> {
     if (!dto.to?.length && !dto.cc?.length) throw fieldError('to', 'name at least one recipient in to or cc', 422);
     const { conversation } = await this.access.membership(caller, id);
+    if (conversation.kind === 'chat') throw new ConflictException('a chat is between a member and their care manager; it takes no other recipients');
     if (conversation.status === 'closed') throw new ConflictException('the conversation is closed; it takes no new recipients');
     const current = await this.em.find(ConversationParticipant, { conversation: id, leftAt: null });
     // The contact rules judge everyone named, those already here too: were people already in the conversation

@@ -17,7 +17,7 @@ export class ListConversations {
   constructor(private readonly em: EntityManager) {}
 
   async execute(caller: AuthUser, query: ListConversationsQuery): Promise<Page<ConversationListItem>> {
-    const params: unknown[] = [caller.id, caller.organizationId, query.folder === 'active' ? 'open' : 'closed'];
+    const params: unknown[] = [caller.id, caller.organizationId, query.folder === 'active' ? 'open' : 'closed', query.kind ?? 'thread'];
     let filters = '';
     if (query.clientAccountId) {
       filters += ' and c.client_account_id = ?';
@@ -55,7 +55,7 @@ export class ListConversations {
          left join client_account ca on ca.id = c.client_account_id
          left join conversation_message m on m.id = p.last_message_id
          left join app_user a on a.id = m.author_id
-        where p.user_id = ? and p.left_at is null and c.organization_id = ? and c.status = ?${filters}
+        where p.user_id = ? and p.left_at is null and c.organization_id = ? and c.status = ? and c.kind = ?${filters}
         order by p.last_activity_at desc, p.conversation_id desc
         limit ?`,
       params,
