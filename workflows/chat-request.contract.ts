@@ -20,6 +20,15 @@ export interface AwayPeriodNotice {
   endsAt: number;
 }
 
+/** The period covering `at`, if any: where periods overlap, the one that started last. */
+export function periodCovering(periods: readonly AwayPeriodNotice[], at: number): AwayPeriodNotice | null {
+  let covering: AwayPeriodNotice | null = null;
+  for (const period of periods) {
+    if (period.startsAt <= at && at < period.endsAt && (!covering || period.startsAt >= covering.startsAt)) covering = period;
+  }
+  return covering;
+}
+
 export interface ChatRequestInput {
   chatRequestId: string;
   /** The care manager of the member's enrolment in the program. */
