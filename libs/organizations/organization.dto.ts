@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayNotEmpty,
   ArrayUnique,
   IsArray,
   IsBoolean,
@@ -13,6 +14,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -22,6 +24,10 @@ import {
 } from 'class-validator';
 import { NewAdminDto } from '../users/user.dto.js';
 import { MAX_UNREAD_REMINDER_MINUTES, NOTIFICATION_MODES, type NotificationMode } from './organization.entity.js';
+
+/** The longest SLA clock the chat-request settings accept: 30 days, in minutes. */
+export const MAX_CHAT_REQUEST_MINUTES = 30 * 24 * 60;
+export const MAX_CHAT_REQUEST_INTRO_LENGTH = 2000;
 
 export class CreateOrganizationDto {
   @ApiProperty({ example: 'Harbor Health' })
@@ -67,6 +73,88 @@ export class ContactMessagingSettingsDto {
   allowedTeamIds?: string[];
 }
 
+/** Absent leaves a setting as it is; null clears it (for the settings whose value may be none). */
+const IfGivenOrNull = () => ValidateIf((_, value) => value !== undefined && value !== null);
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** An SLA clock in the chat-request settings; `field` is its full path, as errors name it. */
+const SlaMinutes = (field: string) => {
+  const message = `${field} must be a whole number of minutes from 1 to ${MAX_CHAT_REQUEST_MINUTES}`;
+  return applyDecorators(IfGiven(), IsInt({ message }), Min(1, { message }), Max(MAX_CHAT_REQUEST_MINUTES, { message }));
+};
+
+/** A working time of day; `field` is its full path. */
+const TimeOfDay = (field: string) =>
+  applyDecorators(
+    IsDefined({ message: `${field} is required` }),
+    IsString({ message: `${field} must be a time "HH:MM" from 00:00 to 23:59` }),
+    Matches(TIME_OF_DAY, { message: `${field} must be a time "HH:MM" from 00:00 to 23:59` }),
+  );
+
+/** Given whole: every field is required. That the zone exists and the end comes after the start, the service checks (422). */
+export class BusinessHoursDto {
+  @ApiProperty({ example: 'America/New_York', description: 'an IANA time zone' })
+  @IsDefined({ message: 'chatRequests.businessHours.timezone is required' })
+  @IsString({ message: 'chatRequests.businessHours.timezone must be an IANA time zone such as America/New_York' })
+  @MaxLength(100, { message: 'chatRequests.businessHours.timezone must be an IANA time zone such as America/New_York' })
+  timezone: string;
+
+  @ApiProperty({ type: [Number], example: [1, 2, 3, 4, 5], description: 'ISO weekdays: 1 Monday … 7 Sunday' })
+  @IsDefined({ message: 'chatRequests.businessHours.days is required' })
+  @IsArray({ message: 'chatRequests.businessHours.days must be a list of weekdays from 1 (Monday) to 7 (Sunday)' })
+  @ArrayNotEmpty({ message: 'chatRequests.businessHours.days must name at least one weekday' })
+  @ArrayUnique({ message: 'chatRequests.businessHours.days must not repeat a weekday' })
+  @IsInt({ each: true, message: 'chatRequests.businessHours.days must be a list of weekdays from 1 (Monday) to 7 (Sunday)' })
+  @Min(1, { each: true, message: 'chatRequests.businessHours.days must be a list of weekdays from 1 (Monday) to 7 (Sunday)' })
+  @Max(7, { each: true, message: 'chatRequests.businessHours.days must be a list of weekdays from 1 (Monday) to 7 (Sunday)' })
+  days: number[];
+
+  @ApiProperty({ example: '08:00', description: 'opening time, "HH:MM" in the time zone' })
+  @TimeOfDay('chatRequests.businessHours.start')
+  start: string;
+
+  @ApiProperty({ example: '17:00', description: 'closing time, "HH:MM", after the opening time' })
+  @TimeOfDay('chatRequests.businessHours.end')
+  end: string;
+}
+
+export class ChatRequestSettingsDto {
+  @ApiPropertyOptional({ maxLength: MAX_CHAT_REQUEST_INTRO_LENGTH, description: 'shown to members above the Request a Chat form' })
+  @IfGiven()
+  @IsString({ message: `chatRequests.intro must be text of at most ${MAX_CHAT_REQUEST_INTRO_LENGTH} characters` })
+  @MaxLength(MAX_CHAT_REQUEST_INTRO_LENGTH, { message: `chatRequests.intro must be text of at most ${MAX_CHAT_REQUEST_INTRO_LENGTH} characters` })
+  intro?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_CHAT_REQUEST_MINUTES,
+    description: 'minutes from a request to the first response (business minutes with business hours)',
+  })
+  @SlaMinutes('chatRequests.firstResponseMinutes')
+  firstResponseMinutes?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_CHAT_REQUEST_MINUTES,
+    description: 'minutes until a request still without a response is escalated; more than firstResponseMinutes',
+  })
+  @SlaMinutes('chatRequests.escalateAfterMinutes')
+  escalateAfterMinutes?: number;
+
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'a team of your organisation whose members supervise; null clears it' })
+  @IfGivenOrNull()
+  @IsUUID('all', { message: 'chatRequests.supervisorTeamId must be a UUID or null' })
+  supervisorTeamId?: string | null;
+
+  @ApiPropertyOptional({ type: () => BusinessHoursDto, nullable: true, description: 'the SLA clocks count only these hours; null turns them off' })
+  @IfGivenOrNull()
+  @IsObject({ message: 'chatRequests.businessHours must be an object or null' })
+  @ValidateNested()
+  @Type(() => BusinessHoursDto)
+  businessHours?: BusinessHoursDto | null;
+}
+
 export class UpdateOrganizationSettingsDto {
   @ApiPropertyOptional({ enum: NOTIFICATION_MODES, description: 'privacy: notifications only say a message waits; convenience: they carry it' })
   @IsOptional()
@@ -95,4 +183,11 @@ export class UpdateOrganizationSettingsDto {
   @Min(0, { message: `unreadReminderMinutes must be a whole number from 0 to ${MAX_UNREAD_REMINDER_MINUTES}` })
   @Max(MAX_UNREAD_REMINDER_MINUTES, { message: `unreadReminderMinutes must be a whole number from 0 to ${MAX_UNREAD_REMINDER_MINUTES}` })
   unreadReminderMinutes?: number;
+
+  @ApiPropertyOptional({ type: () => ChatRequestSettingsDto, description: 'how chat requests become tasks; fields left out stay as they are' })
+  @IfGiven()
+  @IsObject({ message: 'chatRequests must be an object' })
+  @ValidateNested()
+  @Type(() => ChatRequestSettingsDto)
+  chatRequests?: ChatRequestSettingsDto;
 }

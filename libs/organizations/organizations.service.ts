@@ -1,14 +1,15 @@
-import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
+import { EntityClass, EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
+import { isValidTimezone } from '../chat-requests/business-hours.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { Team } from '../teams/team.entity.js';
 import { User, type Role } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { CreateOrganizationDto, UpdateOrganizationSettingsDto } from './organization.dto.js';
+import { ChatRequestSettingsDto, CreateOrganizationDto, UpdateOrganizationSettingsDto } from './organization.dto.js';
 import { ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient } from './organization-settings.entity.js';
-import { Organization, type NotificationMode } from './organization.entity.js';
+import { DEFAULT_CHAT_REQUEST_SETTINGS, Organization, type ChatRequestSettings, type NotificationMode } from './organization.entity.js';
 
 @Injectable()
 export class OrganizationsService {
@@ -44,7 +45,18 @@ export class OrganizationsService {
       },
       readNotificationUserIds: readers.map((row) => row.user.id),
       unreadReminderMinutes: organization.unreadReminderMinutes,
+      chatRequests: withChatRequestDefaults(organization.chatRequestSettings),
     };
+  }
+
+  /** The organisation's chat-request settings as stored, with the defaults for any key missing. */
+  async chatRequestSettings(organizationId: string): Promise<ChatRequestSettings> {
+    const [row] = await this.em.execute<Array<{ chat_request_settings: Partial<ChatRequestSettings> | null }>>(
+      `select chat_request_settings from organization where id = ?`,
+      [organizationId],
+    );
+    if (!row) throw new NotFoundException('organization not found');
+    return withChatRequestDefaults(row.chat_request_settings);
   }
 
   /** Only the settings given change; a list given replaces the old one, keeping when its remaining ids were added. */
@@ -56,12 +68,17 @@ export class OrganizationsService {
     if (allowedStaffIds) await this.refuseUnknownUsers(organizationId, allowedStaffIds, 'contactMessaging.allowedStaffIds', ['admin', 'staff']);
     if (allowedTeamIds) await this.refuseUnknownTeams(organizationId, allowedTeamIds, 'contactMessaging.allowedTeamIds');
     if (dto.readNotificationUserIds) await this.refuseUnknownUsers(organizationId, dto.readNotificationUserIds, 'readNotificationUserIds');
+    const chatRequests = dto.chatRequests;
+    if (chatRequests) await this.refuseBadChatRequestSettings(organizationId, chatRequests);
     await this.em.transactional(async (em) => {
-      const organization = await em.findOneOrFail(Organization, organizationId);
+      // Locked when the chat-request settings change: whether escalation comes after the first response is
+      // decided on the combined settings, so two PATCHes must not each check against what the other replaces.
+      const organization = await em.findOneOrFail(Organization, organizationId, chatRequests ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : {});
       if (dto.notificationMode) organization.notificationMode = dto.notificationMode;
       if (dto.allowContactsToReopen !== undefined) organization.allowContactsToReopen = dto.allowContactsToReopen;
       if (restrictToCoordinator !== undefined) organization.contactMessagingRestrictToCoordinator = restrictToCoordinator;
       if (dto.unreadReminderMinutes !== undefined) organization.unreadReminderMinutes = dto.unreadReminderMinutes;
+      if (chatRequests) organization.chatRequestSettings = mergeChatRequestSettings(organization.chatRequestSettings, chatRequests);
       await em.flush();
       if (allowedStaffIds) await replaceList(em, ContactMessagingStaff, 'user', organizationId, allowedStaffIds);
       if (allowedTeamIds) await replaceList(em, ContactMessagingTeam, 'team', organizationId, allowedTeamIds);
@@ -69,6 +86,20 @@ export class OrganizationsService {
       await this.audit.recordBy(caller, 'organization.settings_updated', 'organization', organizationId, given);
     });
     return this.settings(organizationId);
+  }
+
+  /** What the DTO cannot check alone: the zone exists, the day's end comes after its start, the team is the organisation's. */
+  private async refuseBadChatRequestSettings(organizationId: string, dto: ChatRequestSettingsDto): Promise<void> {
+    const hours = dto.businessHours;
+    if (hours) {
+      if (!isValidTimezone(hours.timezone)) {
+        throw fieldError('chatRequests.businessHours.timezone', `must be an IANA time zone such as America/New_York; not ${hours.timezone}`, 422);
+      }
+      if (hours.end <= hours.start) throw fieldError('chatRequests.businessHours.end', `must be after chatRequests.businessHours.start (${hours.start})`, 422);
+    }
+    if (dto.supervisorTeamId && !(await this.em.count(Team, { id: dto.supervisorTeamId, organization: organizationId }))) {
+      throw fieldError('chatRequests.supervisorTeamId', `must name a team of your organization; not ${dto.supervisorTeamId}`, 422);
+    }
   }
 
   private async refuseUnknownUsers(organizationId: string, ids: string[], field: string, roles?: Role[]): Promise<void> {
@@ -91,6 +122,40 @@ export interface OrganizationSettings {
   contactMessaging: { restrictToCoordinator: boolean; allowedStaffIds: string[]; allowedTeamIds: string[] };
   readNotificationUserIds: string[];
   unreadReminderMinutes: number;
+  chatRequests: ChatRequestSettings;
+}
+
+/** Stored settings with the defaults for any key missing (rows written before a key existed). */
+export function withChatRequestDefaults(stored: Partial<ChatRequestSettings> | null | undefined): ChatRequestSettings {
+  const settings = { ...DEFAULT_CHAT_REQUEST_SETTINGS };
+  for (const key of Object.keys(settings) as Array<keyof ChatRequestSettings>) {
+    if (stored?.[key] !== undefined) (settings as Record<string, unknown>)[key] = stored[key];
+  }
+  return settings;
+}
+
+/**
+ * The settings after a PATCH: the fields given replace the stored ones (business hours as a whole, null
+ * turning them off), the others stay. Escalation must still come after the first response (422 otherwise).
+ */
+function mergeChatRequestSettings(stored: Partial<ChatRequestSettings> | null, dto: ChatRequestSettingsDto): ChatRequestSettings {
+  const next = withChatRequestDefaults(stored);
+  if (dto.intro !== undefined) next.intro = dto.intro;
+  if (dto.firstResponseMinutes !== undefined) next.firstResponseMinutes = dto.firstResponseMinutes;
+  if (dto.escalateAfterMinutes !== undefined) next.escalateAfterMinutes = dto.escalateAfterMinutes;
+  if (dto.supervisorTeamId !== undefined) next.supervisorTeamId = dto.supervisorTeamId;
+  if (dto.businessHours !== undefined) {
+    const hours = dto.businessHours;
+    next.businessHours = hours && { timezone: hours.timezone, days: [...hours.days].sort((a, b) => a - b), start: hours.start, end: hours.end };
+  }
+  if (next.escalateAfterMinutes <= next.firstResponseMinutes) {
+    throw fieldError(
+      'chatRequests.escalateAfterMinutes',
+      `must be more than chatRequests.firstResponseMinutes (${next.escalateAfterMinutes} is not more than ${next.firstResponseMinutes})`,
+      422,
+    );
+  }
+  return next;
 }
 
 async function replaceList<T extends object>(

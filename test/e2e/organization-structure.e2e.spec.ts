@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { AuditService } from '../../libs/audit/audit.service.js';
 import { ClientAccountsService } from '../../libs/client-accounts/client-accounts.service.js';
 import { ormConfig } from '../../libs/database/orm-config.js';
+import { DEFAULT_CHAT_REQUEST_SETTINGS } from '../../libs/organizations/organization.entity.js';
 import { TeamsService } from '../../libs/teams/teams.service.js';
 import { Api, createOrganization, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
 import { Platform } from '../support/platform.js';
@@ -359,6 +360,7 @@ describe('organisation structure (end to end)', () => {
         contactMessaging: { restrictToCoordinator: false, allowedStaffIds: [], allowedTeamIds: [] },
         readNotificationUserIds: [],
         unreadReminderMinutes: 0,
+        chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
       });
     });
 
@@ -380,6 +382,7 @@ describe('organisation structure (end to end)', () => {
         contactMessaging: { restrictToCoordinator: true, allowedStaffIds: [alice.id, bob.id].sort(), allowedTeamIds: [team.id] },
         readNotificationUserIds: [carol.id, fresh.adminId].sort(),
         unreadReminderMinutes: 10080,
+        chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
       };
       expect(first.body).toEqual(everything);
 
@@ -401,6 +404,7 @@ describe('organisation structure (end to end)', () => {
         contactMessaging: { restrictToCoordinator: false, allowedStaffIds: [bob.id], allowedTeamIds: [] },
         readNotificationUserIds: [],
         unreadReminderMinutes: 30,
+        chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
       });
       expect((await fresh.admin.get('/v1/organization/settings')).body).toEqual(cleared.body);
       expect((await fresh.admin.patch('/v1/organization/settings', {})).body).toEqual(cleared.body);
