@@ -8,6 +8,7 @@ import { createOrganization } from '../test/support/api.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { DEV_SERVER_SQLITE_PRAGMAS, Platform, TemporalDevServer } from '../test/support/platform.js';
 import { type BaselineResult, benchBullmqBaseline } from './baselines/bullmq.bench.js';
+import { benchChatRequests } from './chat-requests.bench.js';
 import { benchConversations, describeConversations } from './conversations.bench.js';
 import { benchEmailLag, benchMessageCenterLag, schedule } from './lag.bench.js';
 import { inParallel, type Lags, print } from './support.js';
@@ -22,7 +23,9 @@ import { inParallel, type Lags, print } from './support.js';
  *  lag            the message-center lag for BENCH_LAG_MESSAGES messages due in the same second, as clients polling
  *                 GET /v1/me/messages see it;
  *  email-lag      the same burst with email too: when the SendGrid fake receives each mail (needs bare, for its target);
- *  conversations  at size: inbox listing and opening latency, and replies accepted per second (conversations.bench.ts).
+ *  conversations  at size: inbox listing and opening latency, and replies accepted per second (conversations.bench.ts);
+ *  chat-requests  chat requests created per second (beside bare Temporal's rate when bare runs too), and a care manager's
+ *                 open-task queue read with 10,000 open tasks across 50 care managers (chat-requests.bench.ts).
  * Arguments name the cases to run, e.g. `node dist/bench/run.js lag email-lag`; none runs them all.
  */
 const BARE_WORKFLOWS = Number(process.env.BENCH_BARE_WORKFLOWS ?? 1000);
@@ -30,8 +33,8 @@ const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const WARM_UP_MESSAGES = 100;
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations'] as const;
-const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations'];
+const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests'] as const;
+const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'chat-requests'];
 const SENDGRID_KEY = 'SG.bench-key';
 
 /** The delivery issue's targets. */
@@ -41,6 +44,7 @@ const TARGETS = {
   emailSlackMs: 2000,
   scheduledAcceptedPerSecond: 200,
   conversationMessagesAcceptedPerSecond: 100,
+  taskQueueP99Ms: 50,
 };
 
 async function main() {
@@ -118,6 +122,20 @@ async function main() {
           verdict(`≥ ${TARGETS.conversationMessagesAcceptedPerSecond}/s`, conversations.post.perSecond >= TARGETS.conversationMessagesAcceptedPerSecond),
       );
     }
+    const chatRequests = platform && chosen.has('chat-requests') ? await benchChatRequests(platform) : undefined;
+    if (chatRequests) {
+      const { created, queue } = chatRequests;
+      print(
+        `chat requests: ${created.requests} accepted at ${created.acceptedPerSecond.toFixed(1)}/s (p50 ${created.accepted.p50Ms} ms, p99 ${created.accepted.p99Ms} ms, ` +
+          `${created.concurrency} at a time), recorded in the queue by their workflows at ${created.recordedPerSecond.toFixed(1)}/s` +
+          (bare ? ` (bare Temporal ${bare.perSecond.toFixed(1)} workflows/s in this run)` : ''),
+      );
+      print(
+        `task queue, ${queue.tasks} open tasks across ${queue.careManagers} care managers (${queue.tasksPerCareManager} each, first page of ${queue.pageSize}; seeded in ${queue.seedSeconds.toFixed(1)} s): ` +
+          `GET /v1/tasks?assignee=me&status=open p50 ${queue.p50Ms} ms, p99 ${queue.p99Ms} ms, max ${queue.maxMs} ms over ${queue.reads} reads ` +
+          verdict(`p99 ≤ ${TARGETS.taskQueueP99Ms} ms`, queue.p99Ms <= TARGETS.taskQueueP99Ms),
+      );
+    }
 
     const result = {
       at: started.toISOString(),
@@ -130,6 +148,8 @@ async function main() {
         scheduledMet: throughput && throughput.acceptedPerSecond >= TARGETS.scheduledAcceptedPerSecond,
         conversationMessagesPerSecond: conversations?.post.perSecond,
         conversationMessagesMet: conversations && conversations.post.perSecond >= TARGETS.conversationMessagesAcceptedPerSecond,
+        taskQueueP99Ms: chatRequests?.queue.p99Ms,
+        taskQueueMet: chatRequests && chatRequests.queue.p99Ms <= TARGETS.taskQueueP99Ms,
       },
       throughput: throughput && { ...throughput, ratioToBareTemporal: bare ? throughput.deliveredPerSecond / bare.perSecond : undefined },
       lag: {
@@ -138,6 +158,7 @@ async function main() {
         bullmqBaseline: baseline as BaselineResult | undefined,
       },
       conversations,
+      chatRequests: chatRequests && { ...chatRequests, bareTemporalPerSecond: bare?.perSecond },
     };
     const dir = path.join(REPO_ROOT, 'bench/results');
     fs.mkdirSync(dir, { recursive: true });

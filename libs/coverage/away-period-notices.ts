@@ -4,13 +4,14 @@ import type { AwayPeriodNotice } from '../../workflows/chat-request.contract.js'
 export { periodCovering } from '../../workflows/chat-request.contract.js';
 
 /**
- * Serialises, per care manager, the writes that decide which workflows hear about their away periods:
- * setting or removing a period (which signals the workflows of the tasks they own) and giving them tasks
- * (which hands the new workflows their periods). Without it, a period set while a task moves to them
- * could reach neither. Held until the caller's transaction ends.
+ * Orders, per care manager, the writes that decide which workflows hear about their away periods. Setting
+ * or removing a period (`change`, exclusive) signals the workflows of the tasks they own; giving them a
+ * task (`assign`, shared: assignments do not wait for each other) hands the new workflow their periods.
+ * Without it, a period set while a task moves to them could reach neither. Held until the transaction ends.
  */
-export async function lockAwayPeriodsOf(em: EntityManager, userId: string): Promise<void> {
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`away-periods:${userId}`]);
+export async function lockAwayPeriodsOf(em: EntityManager, userId: string, purpose: 'change' | 'assign'): Promise<void> {
+  const lock = purpose === 'change' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+  await em.execute(`select ${lock}(hashtextextended(?, 0))`, [`away-periods:${userId}`]);
 }
 
 /** The care manager's away periods that have not ended, as their tasks' workflows take them. */

@@ -60,7 +60,7 @@ export class CoverageService {
       createdBy: this.em.getReference(User, caller.id),
     });
     await this.em.transactional(async (em) => {
-      await lockAwayPeriodsOf(em, user.id);
+      await lockAwayPeriodsOf(em, user.id, 'change');
       em.persist(period);
       await em.flush();
       const notice = toAwayPeriodNotice({ id: period.id, user_id: user.id, covered_by_id: coveredBy.id, starts_at: from, ends_at: until });
@@ -97,7 +97,7 @@ export class CoverageService {
     if (caller.role !== 'admin' && period.user.id !== caller.id) throw new ForbiddenException('staff may remove only their own away periods');
     const userId = period.user.id;
     await this.em.transactional(async (em) => {
-      await lockAwayPeriodsOf(em, userId);
+      await lockAwayPeriodsOf(em, userId, 'change');
       // Removed meanwhile by someone else: they have told the workflows.
       if (!(await em.nativeDelete(AwayPeriod, { id }))) return;
       await signalOpenChatRequestsOf(em, caller.organizationId, userId, awayPeriodRemovedSignal.name, { id });

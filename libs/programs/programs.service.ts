@@ -125,7 +125,7 @@ export class ProgramsService {
       const enrollment = await this.lockEnrollment(em, caller.organizationId, id);
       const previousId = enrollment.careManager.id;
       if (previousId === careManager.id) return false;
-      await lockAwayPeriodsOf(em, careManager.id);
+      await lockAwayPeriodsOf(em, careManager.id, 'assign');
       const awayPeriods = await awayPeriodNotices(em, careManager.id);
       enrollment.careManager = em.getReference(User, careManager.id);
       await em.flush();

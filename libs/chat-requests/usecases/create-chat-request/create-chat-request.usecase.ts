@@ -43,7 +43,7 @@ export class CreateChatRequest {
     try {
       await this.em.transactional(async (em) => {
         // Now, not before the lock: an away period set meanwhile is either seen here or signalled to the workflow.
-        await lockAwayPeriodsOf(em, enrollment.care_manager_id);
+        await lockAwayPeriodsOf(em, enrollment.care_manager_id, 'assign');
         const [{ now }] = await em.execute<Array<{ now: Date }>>(`select now() as now`);
         const createdAt = new Date(now);
         const ownerAwayPeriods = await awayPeriodNotices(em, enrollment.care_manager_id);
