@@ -4,6 +4,7 @@ import { ChatRequestWorkflows } from './chat-request-workflow.js';
 import { MemberChatRequestsController } from './member-chat-requests.controller.js';
 import { TaskAccess } from './task-access.js';
 import { TasksController } from './tasks.controller.js';
+import { GetChatRequestForm } from './usecases/chat-request-form/chat-request-form.usecase.js';
 import { CancelChatRequest } from './usecases/cancel-chat-request/cancel-chat-request.usecase.js';
 import { ChangeChatRequestReason } from './usecases/change-chat-request-reason/change-chat-request-reason.usecase.js';
 import { ClaimTask } from './usecases/claim-task/claim-task.usecase.js';
@@ -19,6 +20,7 @@ const USE_CASES = [
   ListMemberChatRequests,
   ChangeChatRequestReason,
   CancelChatRequest,
+  GetChatRequestForm,
   ListMemberChats,
   ListTasks,
   ClaimTask,

@@ -5,6 +5,7 @@ import { uuidParam } from '../http/validation.js';
 import { ChangeChatRequestReasonDto, CreateChatRequestDto, ListMemberChatRequestsQuery } from './chat-request.dto.js';
 import { TaskAccess } from './task-access.js';
 import { CancelChatRequest } from './usecases/cancel-chat-request/cancel-chat-request.usecase.js';
+import { GetChatRequestForm } from './usecases/chat-request-form/chat-request-form.usecase.js';
 import { ChangeChatRequestReason } from './usecases/change-chat-request-reason/change-chat-request-reason.usecase.js';
 import { CreateChatRequest } from './usecases/create-chat-request/create-chat-request.usecase.js';
 import { ListMemberChatRequests } from './usecases/list-member-chat-requests/list-member-chat-requests.usecase.js';
@@ -23,7 +24,14 @@ export class MemberChatRequestsController {
     private readonly cancelChatRequest: CancelChatRequest,
     private readonly chats: ListMemberChats,
     private readonly access: TaskAccess,
+    private readonly form: GetChatRequestForm,
   ) {}
+
+  /** Everything the Request a Chat form needs: the organisation's intro, the member's programs (and the default), the active reasons. */
+  @Get('chat-request-form')
+  requestForm(@CurrentUser() caller: AuthUser) {
+    return this.form.execute(caller);
+  }
 
   @Post('chat-requests')
   create(@CurrentUser() caller: AuthUser, @Body() body: CreateChatRequestDto) {

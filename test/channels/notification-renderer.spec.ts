@@ -24,6 +24,17 @@ describe('NotificationRenderer', () => {
     if (channel !== 'push') expect(rendered.text).toContain(input.url);
   });
 
+  it.each(CHANNELS)('privacy mode: a task notification (%s) says only that a chat request needs the care manager', (channel) => {
+    const task = { ...input, purpose: 'task' as const, title: 'New chat request: Mia Member, Medication question', body: 'My insulin dose makes me dizzy' };
+    const rendered = renderer.render({ ...task, mode: 'privacy', channel });
+    for (const field of [rendered.subject, rendered.text, rendered.html]) {
+      for (const secret of ['Mia', 'Medication', 'insulin']) expect(field).not.toContain(secret);
+    }
+    expect(`${rendered.subject} ${rendered.text}`).toMatch(/chat request/);
+    const convenient = renderer.render({ ...task, mode: 'convenience', channel: 'email' });
+    expect(convenient).toMatchObject({ subject: 'New chat request: Mia Member, Medication question', text: expect.stringContaining('My insulin dose makes me dizzy') });
+  });
+
   it('privacy mode: email subject and SMS text have the agreed wording', () => {
     expect(renderer.render({ ...input, mode: 'privacy', channel: 'email' }).subject).toBe('You have a new secure message from Acme Clinic');
     expect(renderer.render({ ...input, mode: 'privacy', channel: 'sms' }).text).toBe(`Acme Clinic: you have a new secure message. Read it at ${input.url}`);

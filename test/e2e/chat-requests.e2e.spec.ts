@@ -144,6 +144,22 @@ describe('chat requests (end to end)', () => {
     await mia.api.post(`/v1/me/chat-requests/${created.id}/cancel`);
   });
 
+  test("the Request a Chat form: the organisation's intro, the member's programs with the default, and only active reasons", async () => {
+    expect(await org.admin.patch('/v1/organization/settings', { chatRequests: { intro: 'Your care manager answers within a business day.' } })).toMatchObject({ status: 200 });
+    const form = (await mia.api.get('/v1/me/chat-request-form')).body;
+    expect(form).toEqual({
+      intro: 'Your care manager answers within a business day.',
+      programs: [{ id: diabetes, name: 'Diabetes Care', careManager: { id: sam.id, name: 'Sam Park' } }],
+      defaultProgramId: diabetes,
+      reasons: [
+        { id: medication.id, label: 'Medication question' },
+        { id: billing.id, label: 'Billing' },
+      ],
+    });
+    expect((await max.api.get('/v1/me/chat-request-form')).body).toMatchObject({ defaultProgramId: null, programs: [{ id: diabetes }, { id: heart }] });
+    expect(await sam.api.get('/v1/me/chat-request-form')).toMatchObject({ status: 403 });
+  });
+
   test('the care manager replies in the chat: the member sees an unread chat with their name, and the response clock stops', async () => {
     const created = await opened(mia, { comment: 'Can we talk about my sugar readings?' });
     expect((await mia.api.get('/v1/me/chats/unread')).body).toEqual({ hasUnread: false, count: 0 });
