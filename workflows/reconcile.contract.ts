@@ -18,6 +18,8 @@ export interface ReconcileSummary {
   unheardReads: number;
   /** Conversation messages whose workflow never started: started. */
   unstartedConversationMessages: number;
+  /** Open chat requests whose workflow never started: started. */
+  unstartedChatRequests: number;
   /** Past-due scheduled messages whose workflow has ended without delivering: nothing can repair them; logged. */
   unrepairable: number;
 }

@@ -7,6 +7,9 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { conversationMessageWorkflowStart } from '../conversations/conversation-message-workflow.js';
 import { MessageDeliveryService } from '../messages/message-delivery.service.js';
 import { WorkflowOutbox, type OutboxCommand } from '../outbox/workflow-outbox.js';
+import { workflowIdForChatRequest } from '../../workflows/chat-request.contract.js';
+import { chatRequestWorkflowStart } from '../chat-requests/chat-request-workflow.js';
+import { awayPeriodNotices } from '../coverage/away-period-notices.js';
 import { scheduledMessageWorkflowStart } from '../messages/scheduled-message-workflow.js';
 import { WorkflowGateway, type WorkflowStart } from '../temporal/workflow-gateway.js';
 
@@ -60,12 +63,14 @@ export class ReconcilerService {
       dismissalsRecorded: 0,
       unheardReads: 0,
       unstartedConversationMessages: 0,
+      unstartedChatRequests: 0,
       unrepairable: 0,
     };
     await this.repairOverdueDeliveries(summary);
     await this.repairOverdueDismissals(summary);
     await this.repairUnheardReads(summary);
     await this.repairUnstartedConversationMessages(summary);
+    await this.repairUnstartedChatRequests(summary);
     if (Object.values(summary).some((count) => count > 0)) this.logger.log(`reconciled: ${JSON.stringify(summary)}`);
     return summary;
   }
@@ -167,6 +172,43 @@ export class ReconcilerService {
     const missing = starts.filter((start) => !states.has(start.workflowId));
     await WorkflowOutbox.enqueue(this.em, ...missing.map((start): OutboxCommand => ({ kind: 'start', ...start })));
     summary.unstartedConversationMessages += missing.length;
+  }
+
+  /**
+   * An open chat request its workflow never recorded (the mirror is still at version 0), with no workflow
+   * at all: its start was lost. Started again with the owner's away periods as they are now.
+   */
+  private async repairUnstartedChatRequests(summary: ReconcileSummary): Promise<void> {
+    const rows = await this.em.execute<
+      Array<{ id: string; organization_id: string; member_id: string; program_id: string; owner_id: string; assignee_id: string; chat_id: string; due_at: Date; escalate_at: Date }>
+    >(
+      `select r.id, r.organization_id, r.member_id, r.program_id, r.owner_id, r.assignee_id, r.chat_id, r.due_at, r.escalate_at from chat_request r
+        where r.status = 'open' and r.mirror_version = 0 and r.created_at < now() - make_interval(secs => ?)
+          and not exists (select 1 from workflow_outbox o where o.workflow_id = ? || r.id::text)
+        order by r.created_at limit ?`,
+      [this.config.reconciler.graceSeconds, workflowIdForChatRequest(''), SCAN_LIMIT],
+    );
+    if (rows.length === 0) return;
+    const states = await this.workflowStates(rows.map((row) => workflowIdForChatRequest(row.id)));
+    const missing = rows.filter((row) => !states.has(workflowIdForChatRequest(row.id)));
+    const starts: OutboxCommand[] = [];
+    for (const row of missing) {
+      const start = chatRequestWorkflowStart({
+        id: row.id,
+        organizationId: row.organization_id,
+        memberId: row.member_id,
+        programId: row.program_id,
+        ownerId: row.owner_id,
+        assigneeId: row.assignee_id,
+        chatId: row.chat_id,
+        ownerAwayPeriods: await awayPeriodNotices(this.em, row.owner_id),
+        dueAt: new Date(row.due_at),
+        escalateAt: new Date(row.escalate_at),
+      });
+      starts.push({ kind: 'start', ...start });
+    }
+    await WorkflowOutbox.enqueue(this.em, ...starts);
+    summary.unstartedChatRequests += missing.length;
   }
 
   /** What Temporal's visibility knows of these workflows, asked in a few bulk queries rather than one call each. */

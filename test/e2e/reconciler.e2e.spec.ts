@@ -214,6 +214,34 @@ describe('reconciler (end to end)', () => {
     expect(description.typedSearchAttributes.get(CONVERSATION_ID)).toBe(conversation.id);
   }, 90_000);
 
+  test("a chat request whose workflow start was dropped gets its workflow: the task is recorded and its care manager told", async () => {
+    const careManager = await org.addUser('staff');
+    const program = (await org.admin.post('/v1/programs', { name: 'Reconciled Care' })).body.id;
+    expect(await org.admin.post(`/v1/programs/${program}/enrollments`, { memberId: member.id, careManagerId: careManager.id })).toMatchObject({ status: 201 });
+    const reason = (await org.admin.post('/v1/chat-request-reasons', { label: 'A question' })).body.id;
+    let requestId = '';
+    const { dropped } = await dropWhileWorkerStopped(
+      () => `chat-request-${requestId}`,
+      async () => {
+        const created = await member.api.post('/v1/me/chat-requests', { reasonId: reason, comment: 'Please call me' });
+        expect(created).toMatchObject({ status: 201 });
+        requestId = created.body.id;
+      },
+    );
+    expect(dropped).toEqual([expect.objectContaining({ kind: 'start', workflowType: 'chatRequest' })]);
+
+    await eventually(async () => {
+      const rows = await platform.query(
+        `select d.recipient_id, d.kind, d.status from delivery d join chat_request_event e on e.id = d.subject_id where e.chat_request_id = $1`,
+        [requestId],
+      );
+      expect(rows).toEqual([{ recipient_id: careManager.id, kind: 'task_assigned', status: 'sent' }]);
+    }, REPAIR_TIMEOUT_MS);
+    expect((await handleOf(`chat-request-${requestId}`).describe()).status.name).toBe('RUNNING');
+    expect((await reconcileRuns()).some((run) => run.summary.unstartedChatRequests === 1)).toBe(true);
+    expect(await careManager.api.post(`/v1/tasks/${requestId}/close`, { outcome: 'Called back' })).toMatchObject({ status: 200 });
+  }, 90_000);
+
   test('the schedule exists once; workers starting side by side neither fail nor duplicate it, and bring it to their settings', async () => {
     const schedule = platform.client.schedule.getHandle(SCHEDULE_ID);
     const described = await schedule.describe();
