@@ -35,9 +35,13 @@ export class CreateChatRequest {
   ) {}
 
   async execute(caller: AuthUser, dto: CreateChatRequestDto): Promise<MemberChatRequestView> {
-    const enrollment = await this.enrollmentFor(caller, dto.programId);
-    const reason = await this.reasons.chosenReason(caller.organizationId, dto.reasonId);
-    const { chatRequestSettings } = await this.em.findOneOrFail(Organization, caller.organizationId, { fields: ['chatRequestSettings'] });
+    // Independent reads, side by side; the program is checked first so its refusal wins over the reason's.
+    const [enrollment, reason, { chatRequestSettings }] = await Promise.all([
+      this.enrollmentFor(caller, dto.programId),
+      this.reasons.chosenReason(caller.organizationId, dto.reasonId).catch((error: unknown) => ({ refused: error })),
+      this.em.findOneOrFail(Organization, caller.organizationId, { fields: ['chatRequestSettings'] }),
+    ]);
+    if ('refused' in reason) throw reason.refused;
     const settings = { ...DEFAULT_CHAT_REQUEST_SETTINGS, ...chatRequestSettings };
     const id = crypto.randomUUID();
     try {
