@@ -7,6 +7,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import {
   ASSIGNEE_ID,
@@ -247,11 +248,14 @@ export async function chatRequest(input: ChatRequestInput): Promise<TaskState> {
     const change: TaskChange = { chatRequestId: input.chatRequestId, eventId: uuid4(), kind, actorId, state: { ...state }, details };
     const done = stored.then(async () => {
       const { chatId, notify } = await recordTaskChange(change);
-      upsertSearchAttributes([
+      // Only what changed: each upsert is a visibility write, and most changes move neither assignee nor chat.
+      const current = workflowInfo().typedSearchAttributes;
+      const changed = [
         { key: ASSIGNEE_ID, value: change.state.assigneeId },
         { key: TASK_STATUS, value: change.state.status },
         { key: CONVERSATION_ID, value: chatId },
-      ]);
+      ].filter(({ key, value }) => current.get(key) !== value);
+      if (changed.length) upsertSearchAttributes(changed);
       if (notify.length) notifying.push(deliverAll(notify, { sendDelivery, recordDeliveryGaveUp }));
     });
     stored = done;
