@@ -68,7 +68,9 @@ async function benchCreation(platform: Platform): Promise<ChatRequestsResult['cr
   const acceptedSeconds = (performance.now() - started) / 1000;
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
-    const [{ n }] = await platform.query<{ n: number }>(`select count(*)::int as n from chat_request where organization_id = $1 and mirror_version > 0`, [org.id]);
+    const [{ n }] = await platform.query<{ n: number }>(`select count(*)::int as n from chat_request where organization_id = $1 and mirror_version > 0`, [
+      org.id,
+    ]);
     if (n >= REQUESTS + WARM_UP) break;
     if (Date.now() > deadline) throw new Error(`only ${n} of ${REQUESTS + WARM_UP} chat requests were recorded by their workflows`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -123,14 +125,7 @@ async function benchQueue(platform: Platform): Promise<ChatRequestsResult['queue
               ($4::uuid[])[1 + i % ${QUEUE_CARE_MANAGERS}], ($4::uuid[])[1 + i % ${QUEUE_CARE_MANAGERS}], ($5::uuid[])[1 + i % ${QUEUE_CARE_MANAGERS}],
               now() + (i % 2880) * interval '1 minute', now() + interval '3 days', case when i % 10 = 0 then now() end, 1, now() - interval '1 hour'
          from generate_series(0, $6 - 1) i`,
-      [
-        org.id,
-        programs.rows.map((row) => row.id),
-        members.rows.map((row) => row.id),
-        careManagers,
-        chats.rows.map((row) => row.id),
-        QUEUE_TASKS,
-      ],
+      [org.id, programs.rows.map((row) => row.id), members.rows.map((row) => row.id), careManagers, chats.rows.map((row) => row.id), QUEUE_TASKS],
     );
     await db.query('commit');
     await db.query('analyze chat_request');

@@ -37,7 +37,8 @@ export class Migration20261202030000ChatRequests extends Migration {
     );
     this.addSql(`create index "away_period_user_id_ends_at_index" on "away_period" ("user_id", "ends_at");`);
 
-    this.addSql(`alter table "conversation" add column "kind" text not null default 'thread', add column "program_id" uuid null references "program" ("id") on delete set null,
+    this
+      .addSql(`alter table "conversation" add column "kind" text not null default 'thread', add column "program_id" uuid null references "program" ("id") on delete set null,
       add column "chat_member_id" uuid null references "app_user" ("id") on delete cascade, add column "chat_care_manager_id" uuid null references "app_user" ("id") on delete cascade;`);
     this.addSql(`alter table "conversation" add constraint "conversation_kind_check" check ("kind" in ('thread', 'chat'));`);
     this.addSql(
@@ -74,9 +75,7 @@ export class Migration20261202030000ChatRequests extends Migration {
     );
     this.addSql(`create index "chat_request_event_chat_request_id_index" on "chat_request_event" ("chat_request_id", "created_at");`);
 
-    this.addSql(
-      `alter table "organization" add column "chat_request_settings" jsonb not null default '${JSON.stringify(DEFAULT_CHAT_REQUEST_SETTINGS)}';`,
-    );
+    this.addSql(`alter table "organization" add column "chat_request_settings" jsonb not null default '${JSON.stringify(DEFAULT_CHAT_REQUEST_SETTINGS)}';`);
     this.addSql(`alter table "delivery" drop constraint "delivery_subject_type_check";`);
     this.addSql(
       `alter table "delivery" add constraint "delivery_subject_type_check" check ("subject_type" in ('message', 'conversation_message', 'chat_request_event'));`,

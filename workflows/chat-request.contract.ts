@@ -65,17 +65,7 @@ export interface TaskState {
   version: number;
 }
 
-export const TASK_EVENT_KINDS = [
-  'created',
-  'reassigned',
-  'claimed',
-  'reason_changed',
-  'responded',
-  'breached',
-  'escalated',
-  'closed',
-  'cancelled',
-] as const;
+export const TASK_EVENT_KINDS = ['created', 'reassigned', 'claimed', 'reason_changed', 'responded', 'breached', 'escalated', 'closed', 'cancelled'] as const;
 export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
 
 /** Why the assignee changed. */

@@ -84,7 +84,8 @@ export async function chatRequest(input: ChatRequestInput): Promise<TaskState> {
   /** Every update is refused, before anything is written to history, once the task has ended. */
   const whileOpen = {
     validator: (_request: unknown) => {
-      if (state.status !== 'open') throw ApplicationFailure.create({ type: TASK_NOT_OPEN, message: `the chat request is ${state.status}`, details: [{ ...state }] });
+      if (state.status !== 'open')
+        throw ApplicationFailure.create({ type: TASK_NOT_OPEN, message: `the chat request is ${state.status}`, details: [{ ...state }] });
     },
   };
 

@@ -69,7 +69,8 @@ export class ChatRequestWorkflows {
       }
       if (outcome.outcome === 'done') return outcome.result;
       if (outcome.outcome === 'refused') {
-        if (outcome.type === TASK_NOT_OPEN) throw new ConflictException({ statusCode: 409, error: 'Conflict', message: outcome.message, current: await current() });
+        if (outcome.type === TASK_NOT_OPEN)
+          throw new ConflictException({ statusCode: 409, error: 'Conflict', message: outcome.message, current: await current() });
         throw new ConflictException(outcome.message);
       }
       const [row] = await this.em.execute<Array<{ status: string }>>(`select status from chat_request where id = ?`, [chatRequestId]);

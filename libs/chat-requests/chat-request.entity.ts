@@ -14,7 +14,10 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
  * activities in order (`mirrorVersion`), and by the API only when it creates the request.
  */
 @Entity({ tableName: 'chat_request' })
-@Index({ name: 'chat_request_queue_index', expression: `create index "chat_request_queue_index" on "chat_request" ("assignee_id", "due_at", "id") where "status" = 'open'` })
+@Index({
+  name: 'chat_request_queue_index',
+  expression: `create index "chat_request_queue_index" on "chat_request" ("assignee_id", "due_at", "id") where "status" = 'open'`,
+})
 @Index({
   name: 'chat_request_escalated_index',
   expression: `create index "chat_request_escalated_index" on "chat_request" ("organization_id", "due_at", "id") where "status" = 'open' and "escalated_at" is not null`,

@@ -60,7 +60,10 @@ export class TaskAccess {
 
   /** A staff or admin user of the caller's organisation, for `field`. */
   async assertStaff(caller: AuthUser, userId: string, field: string): Promise<void> {
-    const [row] = await this.em.execute<Array<{ role: string }>>(`select role from app_user where id = ? and organization_id = ?`, [userId, caller.organizationId]);
+    const [row] = await this.em.execute<Array<{ role: string }>>(`select role from app_user where id = ? and organization_id = ?`, [
+      userId,
+      caller.organizationId,
+    ]);
     if (!row) throw fieldError(field, 'is not a user of your organization', 422);
     if (row.role === 'member') throw fieldError(field, 'must be a staff or admin user', 422);
   }

@@ -4,7 +4,10 @@ import { User } from '../users/user.entity.js';
 
 /** A digital program members enrol in (e.g. Diabetes Care), each member with a care manager of their own. */
 @Entity({ tableName: 'program' })
-@Index({ name: 'program_organization_id_name_unique', expression: 'create unique index "program_organization_id_name_unique" on "program" ("organization_id", lower("name"))' })
+@Index({
+  name: 'program_organization_id_name_unique',
+  expression: 'create unique index "program_organization_id_name_unique" on "program" ("organization_id", lower("name"))',
+})
 export class Program {
   @PrimaryKey({ type: 'uuid' })
   id: string = crypto.randomUUID();

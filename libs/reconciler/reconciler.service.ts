@@ -180,7 +180,17 @@ export class ReconcilerService {
    */
   private async repairUnstartedChatRequests(summary: ReconcileSummary): Promise<void> {
     const rows = await this.em.execute<
-      Array<{ id: string; organization_id: string; member_id: string; program_id: string; owner_id: string; assignee_id: string; chat_id: string; due_at: Date; escalate_at: Date }>
+      Array<{
+        id: string;
+        organization_id: string;
+        member_id: string;
+        program_id: string;
+        owner_id: string;
+        assignee_id: string;
+        chat_id: string;
+        due_at: Date;
+        escalate_at: Date;
+      }>
     >(
       `select r.id, r.organization_id, r.member_id, r.program_id, r.owner_id, r.assignee_id, r.chat_id, r.due_at, r.escalate_at from chat_request r
         where r.status = 'open' and r.mirror_version = 0 and r.created_at < now() - make_interval(secs => ?)

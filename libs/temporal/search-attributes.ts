@@ -1,4 +1,13 @@
-import { CONVERSATION_ID, MEMBER_ID, MESSAGE_ID, ORGANIZATION_ID, PROGRAM_ID, RECIPIENT_ID, ASSIGNEE_ID, TASK_STATUS } from '../../workflows/search-attributes.js';
+import {
+  CONVERSATION_ID,
+  MEMBER_ID,
+  MESSAGE_ID,
+  ORGANIZATION_ID,
+  PROGRAM_ID,
+  RECIPIENT_ID,
+  ASSIGNEE_ID,
+  TASK_STATUS,
+} from '../../workflows/search-attributes.js';
 
 /**
  * What an engineer searches for in the Temporal UI, e.g. `TidingsMessageId = "…"`. The keys live in
@@ -20,7 +29,13 @@ export function conversationMessageSearchAttributes(ids: { organizationId: strin
  * A chat request's workflow, as it starts: its organisation, member, program, first assignee and chat. The
  * workflow keeps the assignee, the chat (TidingsConversationId) and the status up to date as they change.
  */
-export function chatRequestSearchAttributes(ids: { organizationId: string; memberId: string; programId: string; assigneeId: string; chatId: string }): Record<string, string> {
+export function chatRequestSearchAttributes(ids: {
+  organizationId: string;
+  memberId: string;
+  programId: string;
+  assigneeId: string;
+  chatId: string;
+}): Record<string, string> {
   return {
     [ORGANIZATION_ID.name]: ids.organizationId,
     [MEMBER_ID.name]: ids.memberId,

@@ -41,9 +41,7 @@ export type GatewayOutcome = 'done' | 'gone';
  * - `gone`: no such running workflow (finished, or not started yet).
  */
 export type UpdateOutcome<Ret> =
-  | { outcome: 'done'; result: Ret }
-  | { outcome: 'refused'; type: string | undefined; message: string; details: unknown[] }
-  | { outcome: 'gone' };
+  { outcome: 'done'; result: Ret } | { outcome: 'refused'; type: string | undefined; message: string; details: unknown[] } | { outcome: 'gone' };
 
 /** How long the API waits for a workflow to take an update before answering that Temporal is unavailable. */
 const UPDATE_DEADLINE_MS = 15_000;
@@ -126,7 +124,8 @@ export class WorkflowGateway implements OnApplicationShutdown {
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         const cause = error.cause;
-        if (cause instanceof ApplicationFailure) return { outcome: 'refused', type: cause.type ?? undefined, message: cause.message, details: [...(cause.details ?? [])] };
+        if (cause instanceof ApplicationFailure)
+          return { outcome: 'refused', type: cause.type ?? undefined, message: cause.message, details: [...(cause.details ?? [])] };
         return { outcome: 'refused', type: undefined, message: cause?.message ?? error.message, details: [] };
       }
       if (error instanceof WorkflowNotFoundError) return { outcome: 'gone' };

@@ -32,7 +32,10 @@ describe('NotificationRenderer', () => {
     }
     expect(`${rendered.subject} ${rendered.text}`).toMatch(/chat request/);
     const convenient = renderer.render({ ...task, mode: 'convenience', channel: 'email' });
-    expect(convenient).toMatchObject({ subject: 'New chat request: Mia Member, Medication question', text: expect.stringContaining('My insulin dose makes me dizzy') });
+    expect(convenient).toMatchObject({
+      subject: 'New chat request: Mia Member, Medication question',
+      text: expect.stringContaining('My insulin dose makes me dizzy'),
+    });
   });
 
   it('privacy mode: email subject and SMS text have the agreed wording', () => {

@@ -56,7 +56,9 @@ describe('chat requests (end to end)', () => {
     retired = (await created('/v1/chat-request-reasons', { label: 'Old reason', active: false })).id;
     const team = await created('/v1/teams', { name: 'Supervisors' });
     expect(await org.admin.post(`/v1/teams/${team.id}/members`, { userId: sue.id })).toMatchObject({ status: 200 });
-    expect(await org.admin.patch('/v1/organization/settings', { chatRequests: { supervisorTeamId: team.id, firstResponseMinutes: 60, escalateAfterMinutes: 120 } })).toMatchObject({
+    expect(
+      await org.admin.patch('/v1/organization/settings', { chatRequests: { supervisorTeamId: team.id, firstResponseMinutes: 60, escalateAfterMinutes: 120 } }),
+    ).toMatchObject({
       status: 200,
     });
   }, 180_000);
@@ -145,7 +147,9 @@ describe('chat requests (end to end)', () => {
   });
 
   test("the Request a Chat form: the organisation's intro, the member's programs with the default, and only active reasons", async () => {
-    expect(await org.admin.patch('/v1/organization/settings', { chatRequests: { intro: 'Your care manager answers within a business day.' } })).toMatchObject({ status: 200 });
+    expect(await org.admin.patch('/v1/organization/settings', { chatRequests: { intro: 'Your care manager answers within a business day.' } })).toMatchObject({
+      status: 200,
+    });
     const form = (await mia.api.get('/v1/me/chat-request-form')).body;
     expect(form).toEqual({
       intro: 'Your care manager answers within a business day.',
@@ -194,7 +198,10 @@ describe('chat requests (end to end)', () => {
     const created = await opened(mia);
     const before = await task(created.id);
     const changed = await mia.api.patch(`/v1/me/chat-requests/${created.id}`, { reasonId: billing.id, comment: 'Actually it is about a bill' });
-    expect(changed).toMatchObject({ status: 200, body: { reason: { id: billing.id, label: 'Billing' }, comment: 'Actually it is about a bill', status: 'open' } });
+    expect(changed).toMatchObject({
+      status: 200,
+      body: { reason: { id: billing.id, label: 'Billing' }, comment: 'Actually it is about a bill', status: 'open' },
+    });
     const after = await task(created.id);
     expect(after.dueAt).toBe(before.dueAt);
     expect(after.reason).toEqual({ id: billing.id, label: 'Billing' });
@@ -245,7 +252,7 @@ describe('chat requests (end to end)', () => {
     await ended(created.id);
   });
 
-  test("while the care manager is away, a new request goes to their cover, who the member is told about in the chat", async () => {
+  test('while the care manager is away, a new request goes to their cover, who the member is told about in the chat', async () => {
     const away = await sam.api.post('/v1/coverage', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(-60), until: secondsFromNow(3600) });
     expect(away).toMatchObject({ status: 201 });
     try {
@@ -254,7 +261,9 @@ describe('chat requests (end to end)', () => {
       expect((await queueOf(dana)).map((item) => item.id)).toContain(created.id);
       const chat = await eventually(async () => {
         const view = (await nia.api.get(`/v1/conversations/${created.chatId}`)).body;
-        expect(view.messages.map((m: { bodyText: string }) => m.bodyText)).toEqual([expect.stringMatching(/^Dana Lee is covering for Sam Park until \d{1,2} [A-Z][a-z]{2}$/)]);
+        expect(view.messages.map((m: { bodyText: string }) => m.bodyText)).toEqual([
+          expect.stringMatching(/^Dana Lee is covering for Sam Park until \d{1,2} [A-Z][a-z]{2}$/),
+        ]);
         return view;
       });
       expect(chat.participants.map((p: { userId: string }) => p.userId).sort()).toEqual([dana.id, nia.id].sort());
@@ -281,7 +290,10 @@ describe('chat requests (end to end)', () => {
       expect(messages).toContainEqual(expect.stringMatching(/^Dana Lee is covering for Sam Park until /));
     });
     // The period ends on the workflow's own timer: the task returns to Sam, with the chat.
-    await eventually(async () => expect(await task(unclaimed.id)).toMatchObject({ assignee: { id: sam.id }, covering: false, chatId: unclaimed.chatId }), 20_000);
+    await eventually(
+      async () => expect(await task(unclaimed.id)).toMatchObject({ assignee: { id: sam.id }, covering: false, chatId: unclaimed.chatId }),
+      20_000,
+    );
 
     for (const id of [unclaimed.id, claimedByMax.id]) expect(await close(sam, id)).toMatchObject({ status: 200 });
     await ended(unclaimed.id);
@@ -300,7 +312,9 @@ describe('chat requests (end to end)', () => {
   test("changing an enrolment's care manager moves its open task to the new one", async () => {
     const created = await opened(max, { programId: heart });
     expect(created.assignee).toEqual({ id: dana.id, name: 'Dana Lee' });
-    const [enrollment] = (await org.admin.get(`/v1/programs/${heart}/enrollments`)).body.items.filter((e: { member: { id: string } }) => e.member.id === max.id);
+    const [enrollment] = (await org.admin.get(`/v1/programs/${heart}/enrollments`)).body.items.filter(
+      (e: { member: { id: string } }) => e.member.id === max.id,
+    );
     expect(await org.admin.patch(`/v1/enrollments/${enrollment.id}`, { careManagerId: uma.id })).toMatchObject({ status: 200 });
     await eventually(async () => expect(await task(created.id)).toMatchObject({ owner: { id: uma.id }, assignee: { id: uma.id } }), 20_000);
     expect(await close(uma, created.id)).toMatchObject({ status: 200 });

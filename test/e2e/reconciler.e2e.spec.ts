@@ -214,7 +214,7 @@ describe('reconciler (end to end)', () => {
     expect(description.typedSearchAttributes.get(CONVERSATION_ID)).toBe(conversation.id);
   }, 90_000);
 
-  test("a chat request whose workflow start was dropped gets its workflow: the task is recorded and its care manager told", async () => {
+  test('a chat request whose workflow start was dropped gets its workflow: the task is recorded and its care manager told', async () => {
     const careManager = await org.addUser('staff');
     const program = (await org.admin.post('/v1/programs', { name: 'Reconciled Care' })).body.id;
     expect(await org.admin.post(`/v1/programs/${program}/enrollments`, { memberId: member.id, careManagerId: careManager.id })).toMatchObject({ status: 201 });

@@ -18,7 +18,9 @@ export class GetChatRequestForm {
 
   async execute(caller: AuthUser): Promise<ChatRequestForm> {
     const [[settings], programs, reasons] = await Promise.all([
-      this.em.execute<Array<{ intro: string | null }>>(`select chat_request_settings->>'intro' as intro from organization where id = ?`, [caller.organizationId]),
+      this.em.execute<Array<{ intro: string | null }>>(`select chat_request_settings->>'intro' as intro from organization where id = ?`, [
+        caller.organizationId,
+      ]),
       this.em.execute<Array<{ id: string; name: string; care_manager_id: string; care_manager_name: string }>>(
         `select p.id, p.name, u.id as care_manager_id, u.name as care_manager_name
            from enrollment e join program p on p.id = e.program_id join app_user u on u.id = e.care_manager_id
