@@ -6,6 +6,7 @@ import { Migration20261202000000DeliveryCore } from './Migration20261202000000_d
 import { Migration20261202010000DeliveryLedger } from './Migration20261202010000_delivery_ledger.js';
 import { Migration20261202020000ReconcilerIndexes } from './Migration20261202020000_reconciler_indexes.js';
 import { Migration20261202030000ChatRequests } from './Migration20261202030000_chat_requests.js';
+import { Migration20261202040000Campaigns } from './Migration20261202040000_campaigns.js';
 
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202010000_delivery_ledger', class: Migration20261202010000DeliveryLedger },
   { name: 'Migration20261202020000_reconciler_indexes', class: Migration20261202020000ReconcilerIndexes },
   { name: 'Migration20261202030000_chat_requests', class: Migration20261202030000ChatRequests },
+  { name: 'Migration20261202040000_campaigns', class: Migration20261202040000Campaigns },
 ];

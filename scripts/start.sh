@@ -75,6 +75,7 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
       --search-attribute TidingsAssigneeId=Keyword \
       --search-attribute TidingsProgramId=Keyword \
       --search-attribute TidingsTaskStatus=Keyword \
+      --search-attribute TidingsCampaignId=Keyword \
       --ui-disable-news-fetch \
       --log-level warn >>"$TEMPORAL_DATA/server.log" 2>&1
     ready=0

@@ -15,5 +15,18 @@ export const ASSIGNEE_ID = defineSearchAttributeKey('TidingsAssigneeId', SearchA
 export const PROGRAM_ID = defineSearchAttributeKey('TidingsProgramId', SearchAttributeType.KEYWORD);
 export const TASK_STATUS = defineSearchAttributeKey('TidingsTaskStatus', SearchAttributeType.KEYWORD);
 
+/** A campaign's workflow. */
+export const CAMPAIGN_ID = defineSearchAttributeKey('TidingsCampaignId', SearchAttributeType.KEYWORD);
+
 /** Every Keyword attribute Tidings uses; the dev server allows at most 10. */
-export const TIDINGS_SEARCH_ATTRIBUTES = [ORGANIZATION_ID, RECIPIENT_ID, MESSAGE_ID, CONVERSATION_ID, MEMBER_ID, ASSIGNEE_ID, PROGRAM_ID, TASK_STATUS];
+export const TIDINGS_SEARCH_ATTRIBUTES = [
+  ORGANIZATION_ID,
+  RECIPIENT_ID,
+  MESSAGE_ID,
+  CONVERSATION_ID,
+  MEMBER_ID,
+  ASSIGNEE_ID,
+  PROGRAM_ID,
+  TASK_STATUS,
+  CAMPAIGN_ID,
+];

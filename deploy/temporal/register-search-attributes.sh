@@ -19,7 +19,7 @@ until temporal operator cluster health --address "$address" >/dev/null 2>&1; do
 done
 
 for name in TidingsOrganizationId TidingsRecipientId TidingsMessageId TidingsConversationId \
-  TidingsMemberId TidingsAssigneeId TidingsProgramId TidingsTaskStatus; do
+  TidingsMemberId TidingsAssigneeId TidingsProgramId TidingsTaskStatus TidingsCampaignId; do
   tries=0
   while :; do
     if out=$(temporal operator search-attribute create --name "$name" --type Keyword \

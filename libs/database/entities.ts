@@ -18,6 +18,7 @@ import { Enrollment, Program } from '../programs/program.entity.js';
 import { ChatRequestReason } from '../chat-requests/chat-request-reason.entity.js';
 import { ChatRequest, ChatRequestEvent } from '../chat-requests/chat-request.entity.js';
 import { AwayPeriod } from '../coverage/away-period.entity.js';
+import { Campaign, CampaignRecipient } from '../campaigns/campaign.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */
 export const ENTITIES = [
@@ -49,4 +50,6 @@ export const ENTITIES = [
   ChatRequest,
   ChatRequestEvent,
   AwayPeriod,
+  Campaign,
+  CampaignRecipient,
 ];

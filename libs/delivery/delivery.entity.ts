@@ -1,7 +1,7 @@
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { PROVIDER_CHANNELS, type ProviderChannel } from '../channels/channel.js';
 
-export const DELIVERY_SUBJECT_TYPES = ['message', 'conversation_message', 'chat_request_event'] as const;
+export const DELIVERY_SUBJECT_TYPES = ['message', 'conversation_message', 'chat_request_event', 'campaign'] as const;
 /** What is being delivered: a scheduled message, a notification about a conversation message, or about a step in a chat request's task. */
 export type DeliverySubjectType = (typeof DELIVERY_SUBJECT_TYPES)[number];
 
@@ -71,6 +71,10 @@ export class Delivery {
 
   @Property({ type: 'text', nullable: true })
   providerMessageId: string | null = null;
+
+  /** Held until then (quiet hours in the recipient's time zone); counted as `deferred` while it waits. */
+  @Property({ type: 'timestamptz', nullable: true })
+  notBefore: Date | null = null;
 
   /** When it should have reached the recipient: delivery lag is measured from here. */
   @Property({ type: 'timestamptz' })

@@ -59,6 +59,10 @@ export class Message {
   @Property({ type: 'text' })
   workflowId: string;
 
+  /** Set for a campaign's message: one per recipient, and it leaves the message center at the campaign's `dismissAt`. */
+  @Property({ type: 'uuid', nullable: true })
+  campaignId: string | null = null;
+
   /** The client's Idempotency-Key and a hash of its request, so a retried POST returns the first answer. */
   @Property({ type: 'text', nullable: true })
   idempotencyKey: string | null = null;

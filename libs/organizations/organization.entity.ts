@@ -12,6 +12,11 @@ export interface BusinessHours {
   end: string;
 }
 
+export interface QuietHours {
+  start: string;
+  end: string;
+}
+
 export interface ChatRequestSettings {
   /** Shown to members above the Request a Chat form. */
   intro: string;
@@ -61,6 +66,14 @@ export class Organization {
   /** Minutes after which an unread message earns a reminder; 0 turns reminders off. */
   @Property({ type: 'integer', default: 0 })
   unreadReminderMinutes: number = 0;
+
+  /** The default IANA time zone of its users (quiet hours, business dates). */
+  @Property({ type: 'text', default: 'UTC' })
+  timezone: string = 'UTC';
+
+  /** SMS and push wait outside these hours, in each recipient's time zone ("21:00" to "08:00" spans midnight); null: never held. */
+  @Property({ type: 'json', nullable: true })
+  quietHours: QuietHours | null = null;
 
   /** How chat requests become tasks: the intro members read, the SLA clocks, supervisors and business hours. */
   @Property({ type: 'json' })

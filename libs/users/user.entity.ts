@@ -28,6 +28,10 @@ export class User {
   @Property({ type: 'text', nullable: true })
   phone: string | null = null;
 
+  /** IANA time zone (e.g. America/Chicago) for quiet hours; null means the organisation's. */
+  @Property({ type: 'text', nullable: true })
+  timezone: string | null = null;
+
   /** Argon2id hash; null for users who cannot log in (e.g. recipients reached only by notifications). */
   @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
   passwordHash: string | null = null;

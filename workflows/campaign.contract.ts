@@ -1,0 +1,75 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export { CAMPAIGN_ID } from './search-attributes.js';
+
+/**
+ * Everything the campaign workflow shares with the rest of Tidings: its name, id, input, updates,
+ * signal, query and activities. The workflow imports nothing else of ours.
+ */
+export const CAMPAIGN_WORKFLOW = 'campaign';
+export const workflowIdForCampaign = (campaignId: string) => `campaign-${campaignId}`;
+
+/** Recipients per batch: one message-center INSERT and one SendGrid request each. */
+export const CAMPAIGN_BATCH_SIZE = 1000;
+/** Batches in flight at once. */
+export const CAMPAIGN_BATCHES_IN_FLIGHT = 4;
+/** Batches per run before the workflow continues as new, so its history stays small at any audience size. */
+export const CAMPAIGN_BATCHES_PER_RUN = 25;
+
+export interface CampaignInput {
+  campaignId: string;
+  deliverAt: number;
+  /** Where a previous run stopped (continue-as-new): the audience is snapshotted, and these positions are done. */
+  progress?: CampaignProgress;
+}
+
+export interface CampaignProgress {
+  /** Rows in the audience snapshot (campaign_recipient.seq runs from 1 to this). */
+  audienceSize: number;
+  /** The first position not yet delivered. */
+  nextSeq: number;
+  paused: boolean;
+}
+
+export type CampaignPhase = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+
+export interface CampaignState {
+  status: CampaignPhase;
+  deliverAt: number;
+  audienceSize: number | null;
+  nextSeq: number;
+}
+
+/** Why an update was refused: it makes no sense in the campaign's state. The API answers 409. */
+export const CAMPAIGN_STATE_CONFLICT = 'CampaignStateConflict';
+
+export const pauseCampaignUpdate = defineUpdate<CampaignState, [{ byUserId: string }]>('pause');
+export const resumeCampaignUpdate = defineUpdate<CampaignState, [{ byUserId: string }]>('resume');
+export const cancelCampaignUpdate = defineUpdate<CampaignState, [{ byUserId: string }]>('cancel');
+/** A new delivery time, before the campaign has started. */
+export const campaignRescheduledSignal = defineSignal<[{ deliverAt: number }]>('rescheduled');
+export const campaignStateQuery = defineQuery<CampaignState>('state');
+
+/** Positions `fromSeq`..`toSeq` of the audience snapshot. */
+export interface CampaignBatch {
+  campaignId: string;
+  fromSeq: number;
+  toSeq: number;
+}
+
+export interface CampaignBatchOutcome {
+  /** Included recipients in the batch. */
+  recipients: number;
+  /** Sends that went out in this attempt (not counting those an earlier attempt had already sent). */
+  sent: number;
+}
+
+/** What the worker runs for this workflow (activities/campaign.activities.ts). */
+export interface CampaignActivities {
+  /** Writes the audience into campaign_recipient (once: a repeat returns the first snapshot's size) and marks the campaign running. */
+  snapshotAudience(campaignId: string): Promise<{ audienceSize: number }>;
+  /** The message center (one INSERT), the ledger rows, and the sends of one batch; a retry skips what was sent. */
+  deliverCampaignBatch(batch: CampaignBatch): Promise<CampaignBatchOutcome>;
+  /** Mirrors the campaign's state into PostgreSQL (status and its time). */
+  recordCampaignStatus(campaignId: string, status: CampaignPhase): Promise<void>;
+}
