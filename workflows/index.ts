@@ -3,3 +3,4 @@ export { scheduledMessage } from './scheduled-message.js';
 export { conversationMessage } from './conversation-message.js';
 export { reconcile } from './reconcile.js';
 export { chatRequest } from './chat-request.js';
+export { campaign } from './campaign.js';

@@ -4,6 +4,7 @@ import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
 import { TaskChangesModule } from '../../libs/chat-requests/task-changes.module.js';
+import { CampaignDeliveryModule } from '../../libs/campaigns/campaign-delivery.module.js';
 import { ConversationNotificationsModule } from '../../libs/conversations/conversation-notifications.module.js';
 import { MessageDeliveryModule } from '../../libs/messages/message-delivery.module.js';
 import { MetricsModule } from '../../libs/metrics/metrics.module.js';
@@ -27,6 +28,7 @@ export class WorkerModule {
         MessageDeliveryModule,
         ConversationNotificationsModule,
         TaskChangesModule,
+        CampaignDeliveryModule,
         ReconcilerModule,
       ],
     };

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { createCampaignActivities } from '../../activities/campaign.activities.js';
 import { createChatRequestActivities } from '../../activities/chat-request.activities.js';
 import { createConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
 import { createDeliveryActivities } from '../../activities/delivery.activities.js';
@@ -12,6 +13,7 @@ import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js'
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
 import { createReconcileActivities } from '../../activities/reconcile.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
+import { CampaignDelivery } from '../../libs/campaigns/campaign-delivery.service.js';
 import { TaskChanges } from '../../libs/chat-requests/task-changes.service.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { Deliverer } from '../../libs/delivery/deliverer.js';
@@ -26,6 +28,8 @@ import { WorkerModule } from './worker.module.js';
 
 export interface TidingsWorker {
   worker: Worker;
+  /** Polls the campaign task queue: campaign workflows and their batches, apart from everything else. */
+  campaignWorker: Worker;
   app: INestApplicationContext;
   /** Runs until shut down (SIGINT/SIGTERM or worker.shutdown()), then releases the database. */
   run(): Promise<void>;
@@ -59,15 +63,29 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
       ...createReconcileActivities((work) => RequestContext.create(orm.em, () => work(reconciler))),
     },
   });
+  const campaignDelivery = app.get(CampaignDelivery);
+  const campaignWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.campaignTaskQueue,
+    workflowsPath: require.resolve('../../workflows/index.js'),
+    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
+    activities: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignDelivery))),
+  });
   await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
   return {
     worker,
+    campaignWorker,
     app,
     async run() {
       const relay = app.get(OutboxRelay);
       relay.start();
       try {
-        await worker.run();
+        // One stopping (a signal stops both) stops the other, so the process never runs half a worker.
+        await Promise.all([
+          worker.run().finally(() => campaignWorker.getState() === 'RUNNING' && campaignWorker.shutdown()),
+          campaignWorker.run().finally(() => worker.getState() === 'RUNNING' && worker.shutdown()),
+        ]);
       } finally {
         await relay.stop();
         await connection.close();

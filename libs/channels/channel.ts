@@ -43,9 +43,21 @@ export interface SendOptions {
   deliveryId?: string;
 }
 
+/** One recipient's email in a batch: their own rendered notification, tagged with their delivery. */
+export interface BatchEmail {
+  to: EmailRecipient;
+  notification: Notification;
+  deliveryId: string;
+}
+
+/** At most this many emails go in one batch request (SendGrid's limit of personalizations per request). */
+export const MAX_EMAIL_BATCH = 1000;
+
 export interface EmailProvider {
   readonly name: string;
   send(to: EmailRecipient, notification: Notification, threading?: EmailThreading, options?: SendOptions): Promise<SendResult>;
+  /** Up to MAX_EMAIL_BATCH emails, each with its own content, in one provider request: all accepted or all refused. */
+  sendBatch(emails: readonly BatchEmail[], options?: Pick<SendOptions, 'signal'>): Promise<SendResult>;
 }
 export interface SmsProvider {
   readonly name: string;

@@ -3,6 +3,7 @@ import {
   EMAIL_PROVIDER,
   PUSH_PROVIDER,
   SMS_PROVIDER,
+  type BatchEmail,
   type EmailProvider,
   type EmailRecipient,
   type EmailThreading,
@@ -26,6 +27,11 @@ export class NotificationSender {
     @Inject(SMS_PROVIDER) private readonly sms: SmsProvider,
     @Inject(PUSH_PROVIDER) private readonly push: PushProvider,
   ) {}
+
+  /** Many emails, each its own, in one provider request (campaigns). */
+  sendEmailBatch(emails: readonly BatchEmail[], options?: Pick<SendOptions, 'signal'>): Promise<SendResult> {
+    return this.email.sendBatch(emails, options);
+  }
 
   send(target: SendTarget, notification: Notification, options?: SendOptions): Promise<SendResult> {
     switch (target.channel) {

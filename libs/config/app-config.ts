@@ -19,7 +19,8 @@ export interface AppConfig {
   bootstrapToken: string;
   jwtSecret: string;
   jwtTtlSeconds: number;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  /** `campaignTaskQueue`: campaigns run apart, so a large one never delays single messages or conversations. */
+  temporal: { address: string; namespace: string; taskQueue: string; campaignTaskQueue: string };
   /** Absolute path where uploaded attachments are kept; never served as a directory. */
   attachmentsDir: string;
   email: {
@@ -183,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       address: str('TEMPORAL_ADDRESS', 'localhost:7233')!,
       namespace: str('TEMPORAL_NAMESPACE', 'default')!,
       taskQueue: str('TEMPORAL_TASK_QUEUE', 'tidings')!,
+      campaignTaskQueue: str('TEMPORAL_CAMPAIGN_TASK_QUEUE', `${str('TEMPORAL_TASK_QUEUE', 'tidings')!}-campaigns`)!,
     },
     attachmentsDir,
     email,

@@ -203,6 +203,85 @@ export class DeliveryLedger {
     if (outcome.status === 'sent') this.metrics.observeDeliveryLag(delivery.channel, (Date.now() - delivery.dueAt.getTime()) / 1000);
   }
 
+  /**
+   * `claim` for many deliveries in one statement, for a batch send (one provider request for them all):
+   * the same rules, row by row. Returns a claim per delivery, in the order given.
+   */
+  async claimBatch(deliveryIds: readonly string[]): Promise<Claim[]> {
+    if (deliveryIds.length === 0) return [];
+    const rows = await this.em.execute<Array<Record<string, unknown> & { id: string; lease_live: boolean; claimed_attempt: number | null }>>(
+      `with locked as (
+         select d.*, coalesce(d.lease_until > now(), false) as lease_live from delivery d where d.id = any(?::uuid[]) order by d.id for update
+       ), crashed as (
+         update delivery_attempt a set outcome = 'unknown', finished_at = now(), reason = 'the worker stopped during the provider call; whether it was sent is unknown'
+           from locked l
+          where a.delivery_id = l.id and a.number = l.attempts and a.outcome is null and l.status = 'sending' and not l.lease_live
+       ), claimed as (
+         update delivery d set status = 'sending', attempts = l.attempts + 1, lease_until = now() + make_interval(secs => ?)
+           from locked l
+          where d.id = l.id and (l.status = 'pending' or (l.status = 'sending' and not l.lease_live))
+         returning d.id, d.attempts
+       ), started as (
+         insert into delivery_attempt (delivery_id, number) select id, attempts from claimed
+       )
+       select l.*, c.attempts as claimed_attempt from locked l left join claimed c on c.id = l.id`,
+      [`{${deliveryIds.join(',')}}`, LEASE_MS / 1000],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return deliveryIds.map((id) => {
+      const row = byId.get(id);
+      if (!row) throw new Error(`delivery ${id} does not exist`);
+      const { lease_live: leaseLive, claimed_attempt: attempt, ...columns } = row;
+      const delivery = this.em.map(Delivery, columns);
+      if (attempt === null) return delivery.status === 'sending' && leaseLive ? { kind: 'in_progress', delivery } : { kind: 'settled', delivery };
+      const resend = delivery.status === 'sending';
+      if (resend) this.metrics.deliveryRecorded(delivery.channel, 'unknown');
+      delivery.attempts = attempt;
+      delivery.status = 'sending';
+      return { kind: 'send', delivery, attempt, resend };
+    });
+  }
+
+  /** `settle` for the claims of one batch send, which had one outcome for them all: one statement. */
+  async settleBatch(claims: ReadonlyArray<Extract<Claim, { kind: 'send' }>>, outcome: SettledOutcome): Promise<void> {
+    if (claims.length === 0) return;
+    const reason = outcome.status === 'sent' ? null : outcome.reason.slice(0, 500);
+    const timelineOf = (claim: Extract<Claim, { kind: 'send' }>): AttemptOutcome =>
+      outcome.status === 'sent' && claim.resend ? 'resent_after_crash' : outcome.status;
+    const settled = await this.em.execute<Array<{ id: string }>>(
+      `with given as (
+         select * from unnest(?::uuid[], ?::int[], ?::text[]) as g(id, attempt, timeline)
+       ), settled as (
+         update delivery d set status = ?, lease_until = null, last_error = ?, provider_message_id = coalesce(?, d.provider_message_id),
+                sent_at = case when ? then now() else d.sent_at end
+           from given g
+          where d.id = g.id and d.status = 'sending' and d.attempts = g.attempt
+         returning d.id
+       ), closed as (
+         update delivery_attempt a set outcome = g.timeline, reason = ?, finished_at = now()
+           from given g join settled s on s.id = g.id
+          where a.delivery_id = g.id and a.number = g.attempt
+       )
+       select id from settled`,
+      [
+        `{${claims.map((claim) => claim.delivery.id).join(',')}}`,
+        `{${claims.map((claim) => claim.attempt).join(',')}}`,
+        `{${claims.map(timelineOf).join(',')}}`,
+        outcome.status === 'retrying' ? 'pending' : outcome.status,
+        reason,
+        outcome.status === 'sent' ? (outcome.providerMessageId ?? null) : null,
+        outcome.status === 'sent',
+        reason,
+      ],
+    );
+    const settledIds = new Set(settled.map((row) => row.id));
+    for (const claim of claims) {
+      if (!settledIds.has(claim.delivery.id)) continue;
+      this.metrics.deliveryRecorded(claim.delivery.channel, timelineOf(claim));
+      if (outcome.status === 'sent') this.metrics.observeDeliveryLag(claim.delivery.channel, (Date.now() - claim.delivery.dueAt.getTime()) / 1000);
+    }
+  }
+
   /** Temporal gave up retrying (a day of transient failures): the delivery failed, with the last reason. */
   async giveUp(deliveryIds: readonly string[], reason: string): Promise<void> {
     if (deliveryIds.length === 0) return;

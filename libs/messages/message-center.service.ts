@@ -11,11 +11,13 @@ import { toInboxItem, type InboxRow } from './message.views.js';
 /**
  * A message is in its recipient's message center from the instant `deliver_at` passes until `dismiss_at`
  * does, unless it was cancelled or removed: the query says so, by the database's clock, not a timer. The
- * partial index `message_center_index` serves exactly this condition.
+ * partial index `message_center_index` serves exactly this condition. A campaign's messages all leave at
+ * the campaign's `dismiss_at`: one rule for every recipient, read from the campaign, not a timer each.
  */
 const IN_MESSAGE_CENTER = `m.recipient_id = ? and m.organization_id = ?
   and 'message_center' = any(m.channels) and m.status <> 'cancelled' and m.removed_at is null
-  and m.deliver_at <= now() and (m.dismiss_at is null or m.dismiss_at > now())`;
+  and m.deliver_at <= now() and (m.dismiss_at is null or m.dismiss_at > now())
+  and (m.campaign_id is null or not exists (select 1 from campaign c where c.id = m.campaign_id and c.dismiss_at <= now()))`;
 
 const INBOX_COLUMNS = 'm.id, m.title, m.body, greatest(m.deliver_at, m.created_at) as delivered_at, m.read_at, m.dismiss_at, m.deliver_at';
 
@@ -52,13 +54,14 @@ export class MessageCenterService {
   /** The read receipt: stored, audited and on its way to the message's workflow in one transaction. */
   async markRead(caller: AuthUser, id: string) {
     await this.em.transactional(async (em) => {
-      const [read] = await em.execute<Array<{ workflow_id: string; read_at: Date }>>(
-        `update message m set read_at = now() where m.id = ? and ${IN_MESSAGE_CENTER} and m.read_at is null returning m.workflow_id, m.read_at`,
+      const [read] = await em.execute<Array<{ workflow_id: string; read_at: Date; campaign_id: string | null }>>(
+        `update message m set read_at = now() where m.id = ? and ${IN_MESSAGE_CENTER} and m.read_at is null returning m.workflow_id, m.read_at, m.campaign_id`,
         [id, caller.id, caller.organizationId],
       );
       if (!read) return;
       await this.audit.recordBy(caller, 'message.read', 'message', id);
-      await WorkflowOutbox.signal(em, read.workflow_id, readSignal.name, { readAt: new Date(read.read_at).toISOString() });
+      // A campaign's workflow has nothing to do about one recipient's read: the row is the receipt.
+      if (read.campaign_id === null) await WorkflowOutbox.signal(em, read.workflow_id, readSignal.name, { readAt: new Date(read.read_at).toISOString() });
     });
     const [row] = await this.em.execute<InboxRow[]>(`select ${INBOX_COLUMNS} from message m where m.id = ? and ${IN_MESSAGE_CENTER}`, [
       id,
@@ -72,16 +75,16 @@ export class MessageCenterService {
   /** Takes a message out of the caller's message center for good. */
   async remove(caller: AuthUser, id: string): Promise<void> {
     const removed = await this.em.transactional(async (em) => {
-      const [row] = await em.execute<Array<{ workflow_id: string }>>(
+      const [row] = await em.execute<Array<{ workflow_id: string; campaign_id: string | null }>>(
         `update message m set removed_at = now(),
                 status = case when m.status = 'delivered' then 'dismissed' else m.status end,
                 dismissed_at = case when m.status = 'delivered' then now() else m.dismissed_at end
-          where m.id = ? and ${IN_MESSAGE_CENTER} returning m.workflow_id`,
+          where m.id = ? and ${IN_MESSAGE_CENTER} returning m.workflow_id, m.campaign_id`,
         [id, caller.id, caller.organizationId],
       );
       if (!row) return false;
       await this.audit.recordBy(caller, 'message.removed_by_recipient', 'message', id);
-      await WorkflowOutbox.signal(em, row.workflow_id, removedByRecipientSignal.name);
+      if (row.campaign_id === null) await WorkflowOutbox.signal(em, row.workflow_id, removedByRecipientSignal.name);
       return true;
     });
     if (!removed) throw new NotFoundException('message not found');

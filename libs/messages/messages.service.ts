@@ -117,6 +117,7 @@ export class MessagesService {
 
   async reschedule(caller: AuthUser, id: string, dto: RescheduleMessageDto) {
     const message = await this.findVisible(caller, id);
+    if (message.campaignId) throw new ConflictException(`the message is part of campaign ${message.campaignId}; change the campaign's times instead`);
     if (dto.deliverAt === undefined && dto.dismissAt === undefined) throw fieldError('body', 'give deliverAt, dismissAt or both');
     const now = Date.now();
     const deliverAt = dto.deliverAt !== undefined ? new Date(dto.deliverAt) : message.deliverAt;

@@ -142,7 +142,7 @@ export class ReconcilerService {
   private async repairUnheardReads(summary: ReconcileSummary): Promise<void> {
     const rows = await this.em.execute<Array<{ workflow_id: string; read_at: Date | string }>>(
       `select m.workflow_id, m.read_at from message m
-        where m.status = 'delivered' and m.dismiss_at is null and m.read_at is not null
+        where m.status = 'delivered' and m.dismiss_at is null and m.read_at is not null and m.campaign_id is null
           and m.read_at > now() - make_interval(secs => ?) and m.read_at < now() - make_interval(secs => ?)
           and ${NO_PENDING_OUTBOX}
         order by m.read_at desc limit ?`,

@@ -19,6 +19,8 @@ export interface WorkflowStart {
   workflowId: string;
   args: unknown[];
   searchAttributes: Record<string, string>;
+  /** Campaigns run on a task queue of their own; everything else on the default one. */
+  queue?: 'default' | 'campaigns';
 }
 
 export interface WorkflowSignal {
@@ -151,7 +153,7 @@ export class WorkflowGateway implements OnApplicationShutdown {
 
   private startOptions(start: WorkflowStart) {
     return {
-      taskQueue: this.config.temporal.taskQueue,
+      taskQueue: start.queue === 'campaigns' ? this.config.temporal.campaignTaskQueue : this.config.temporal.taskQueue,
       workflowId: start.workflowId,
       args: start.args,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EmailProvider, EmailRecipient, Notification, PushProvider, PushTarget, SendResult, SmsProvider } from '../channel.js';
+import type { BatchEmail, EmailProvider, EmailRecipient, Notification, PushProvider, PushTarget, SendResult, SmsProvider } from '../channel.js';
 
 /**
  * Development stand-ins: they only note that a delivery happened. Never log the recipient or the
@@ -12,9 +12,9 @@ abstract class LogProvider {
 
   protected constructor(private readonly channel: 'email' | 'sms' | 'push') {}
 
-  protected deliver(): Promise<SendResult> {
+  protected deliver(count = 1): Promise<SendResult> {
     const providerMessageId = `log-${randomUUID()}`;
-    this.logger.log(`${this.channel} delivered via log provider (${providerMessageId})`);
+    this.logger.log(`${count === 1 ? this.channel : `${count} ${this.channel}s`} delivered via log provider (${providerMessageId})`);
     return Promise.resolve({ providerMessageId });
   }
 }
@@ -25,6 +25,9 @@ export class LogEmailProvider extends LogProvider implements EmailProvider {
   }
   send(_to: EmailRecipient, _notification: Notification): Promise<SendResult> {
     return this.deliver();
+  }
+  sendBatch(emails: readonly BatchEmail[]): Promise<SendResult> {
+    return this.deliver(emails.length);
   }
 }
 

@@ -4,7 +4,9 @@ import * as sendgridMailModule from '@sendgrid/mail';
 import type sendgridMailSingleton from '@sendgrid/mail';
 import type { AppConfig } from '../../config/app-config.js';
 import {
+  MAX_EMAIL_BATCH,
   TransientDeliveryError,
+  type BatchEmail,
   type EmailProvider,
   type EmailRecipient,
   type EmailThreading,
@@ -62,6 +64,36 @@ export class SendgridEmailProvider implements EmailProvider {
   }
 
   /**
+   * One Mail Send request with a personalization per recipient: each its own address, subject, content
+   * (as substitutions into one shared body) and delivery id (custom_args, for the event webhook).
+   */
+  async sendBatch(emails: readonly BatchEmail[], options: Pick<SendOptions, 'signal'> = {}): Promise<SendResult> {
+    if (emails.length === 0) return {};
+    if (emails.length > MAX_EMAIL_BATCH) throw new Error(`a SendGrid batch holds at most ${MAX_EMAIL_BATCH} emails, not ${emails.length}`);
+    return runProviderRequest('SendGrid', this.requestTimeoutMs, options.signal, async (signal) => {
+      try {
+        const [response] = await this.mailServiceFor(signal).send({
+          from: this.from,
+          content: [
+            { type: 'text/plain', value: TEXT_TAG },
+            { type: 'text/html', value: HTML_TAG },
+          ],
+          personalizations: emails.map(({ to, notification, deliveryId }) => ({
+            to: [{ email: to.email, name: to.name }],
+            subject: notification.subject,
+            substitutions: { [TEXT_TAG]: notification.text, [HTML_TAG]: notification.html },
+            customArgs: { delivery_id: deliveryId },
+          })),
+        });
+        const messageId: unknown = response.headers?.['x-message-id'];
+        return { providerMessageId: typeof messageId === 'string' ? messageId : undefined };
+      } catch (error) {
+        throw toDeliveryError(error, '');
+      }
+    });
+  }
+
+  /**
    * A client per request, because @sendgrid/client takes no per-call axios options: only its default
    * request reaches axios. Building one is a few object literals; connections are still pooled by
    * node's global agent. Dedicated rather than the SDK's module-level singleton, so nothing else in the
@@ -77,6 +109,10 @@ export class SendgridEmailProvider implements EmailProvider {
     return mail;
   }
 }
+
+/** Where each personalization's own text and HTML go in the shared body. */
+const TEXT_TAG = '-tidings-text-';
+const HTML_TAG = '-tidings-html-';
 
 function threadingHeaders(threading: EmailThreading): Record<string, string> {
   return {

@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsDefined, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { CHANNELS, type Channel } from '../channels/channel.js';
+import { PageQuery } from '../messages/dto/list-messages.query.js';
+import { MAX_TITLE_LENGTH } from '../messages/dto/schedule-message.dto.js';
+import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign.entity.js';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateCampaignDto {
+  @ApiProperty({ maxLength: 200, example: 'Open enrolment reminder' })
+  @Transform(trim)
+  @IsString({ message: 'name must be a string' })
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(200, { message: 'name must be at most 200 characters' })
+  name: string;
+
+  @ApiProperty({ maxLength: MAX_TITLE_LENGTH, example: 'Hello {{recipient.firstName}}' })
+  @Transform(trim)
+  @IsString({ message: 'title must be a string' })
+  @MinLength(1, { message: 'title must not be empty' })
+  @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
+  title: string;
+
+  @ApiProperty({ description: 'plain text; may name {{recipient.name}}, {{recipient.firstName}} and {{organization.name}}' })
+  @IsString({ message: 'body must be a string' })
+  @MinLength(1, { message: 'body must not be empty' })
+  body: string;
+
+  @ApiProperty({ enum: CHANNELS, isArray: true })
+  @IsArray({ message: 'channels must be an array' })
+  @ArrayMinSize(1, { message: 'channels must name at least one channel' })
+  @ArrayMaxSize(CHANNELS.length)
+  @ArrayUnique({ message: 'channels must not repeat a channel' })
+  @IsIn(CHANNELS, { each: true, message: `channels must contain only ${CHANNELS.join(', ')}` })
+  channels: Channel[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'default: now' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'deliverAt must be an ISO 8601 date-time' })
+  deliverAt?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'when every message of the campaign leaves the message center' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'dismissAt must be an ISO 8601 date-time' })
+  dismissAt?: string;
+
+  @ApiProperty({ description: '{ userIds } | { segment: { roles?, programIds?, clientAccountIds?, teamIds? } } | { csvAttachmentId }' })
+  @IsDefined({ message: 'audience is required' })
+  @IsObject({ message: 'audience must be an object' })
+  audience: unknown;
+
+  @ApiPropertyOptional({ example: { email: 'sms' }, description: 'a channel for recipients whose email hard-bounces or is dropped' })
+  @IsOptional()
+  @IsObject({ message: 'fallback must be an object such as { "email": "sms" }' })
+  fallback?: Record<string, unknown>;
+}
+
+export class ListCampaignsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES })
+  @IsOptional()
+  @IsIn(CAMPAIGN_STATUSES, { message: `status must be one of ${CAMPAIGN_STATUSES.join(', ')}` })
+  status?: CampaignStatus;
+}
+
+export class UpdateCampaignDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'only before the campaign starts' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'deliverAt must be an ISO 8601 date-time' })
+  deliverAt?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'any time; null keeps the messages' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsISO8601({ strict: true }, { message: 'dismissAt must be an ISO 8601 date-time or null' })
+  dismissAt?: string | null;
+}
+
+export class PreviewCampaignQuery {
+  @ApiProperty({ format: 'uuid' })
+  @IsDefined({ message: 'userId is required' })
+  @IsUUID('all', { message: 'userId must be a UUID' })
+  userId: string;
+}
