@@ -34,6 +34,18 @@ export interface ReceivedSendgridMail {
   receivedAt: Date;
 }
 
+/** One recipient's email as it would arrive: a request's personalization with its substitutions applied. */
+export interface SentEmail {
+  to: string;
+  subject: string | undefined;
+  text: string | undefined;
+  html: string | undefined;
+  /** `custom_args.delivery_id`, from the personalization or the request. */
+  deliveryId: string | undefined;
+  providerMessageId: string | undefined;
+  receivedAt: Date;
+}
+
 /**
  * Speaks enough of SendGrid's v3 Mail Send API for the official SDK: bearer-key auth,
  * 202 + x-message-id on success, SendGrid-shaped `errors` bodies on failure.
@@ -49,6 +61,31 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
   rejectAddress(email: string): this {
     this.invalidAddresses.add(email.toLowerCase());
     return this;
+  }
+
+  /** Every accepted email, one per personalization (a campaign sends up to 1,000 in one request). */
+  get deliveredEmails(): SentEmail[] {
+    return this.delivered.flatMap((mail) =>
+      mail.personalizations.map((personalization) => {
+        const substitute = (value: string | undefined) =>
+          value === undefined
+            ? undefined
+            : Object.entries((personalization.substitutions as Record<string, string> | undefined) ?? {}).reduce(
+                (result, [tag, replacement]) => result.split(tag).join(replacement),
+                value,
+              );
+        const customArgs = { ...mail.customArgs, ...((personalization.custom_args as Record<string, string> | undefined) ?? {}) };
+        return {
+          to: personalization.to[0].email,
+          subject: (personalization.subject as string | undefined) ?? mail.subject,
+          text: substitute(mail.text),
+          html: substitute(mail.html),
+          deliveryId: customArgs.delivery_id,
+          providerMessageId: mail.providerMessageId,
+          receivedAt: mail.receivedAt,
+        };
+      }),
+    );
   }
 
   override reset(): void {
