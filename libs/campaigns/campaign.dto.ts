@@ -82,3 +82,17 @@ export class PreviewCampaignQuery {
   @IsUUID('all', { message: 'userId must be a UUID' })
   userId: string;
 }
+
+export const RECIPIENT_STATUSES = ['pending', 'sent', 'failed', 'skipped', 'deferred'] as const;
+
+export class ListCampaignRecipientsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: RECIPIENT_STATUSES })
+  @IsOptional()
+  @IsIn(RECIPIENT_STATUSES, { message: `status must be one of ${RECIPIENT_STATUSES.join(', ')}` })
+  status?: (typeof RECIPIENT_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: CHANNELS })
+  @IsOptional()
+  @IsIn(CHANNELS, { message: `channel must be one of ${CHANNELS.join(', ')}` })
+  channel?: Channel;
+}

@@ -1,9 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser, CurrentUser, Roles } from '../auth/auth-user.js';
 import { uuidParam } from '../http/validation.js';
-import { CreateCampaignDto, ListCampaignsQuery, PreviewCampaignQuery, UpdateCampaignDto } from './campaign.dto.js';
+import { CreateCampaignDto, ListCampaignRecipientsQuery, ListCampaignsQuery, PreviewCampaignQuery, UpdateCampaignDto } from './campaign.dto.js';
+import { ListCampaignRecipients } from './usecases/list-campaign-recipients/list-campaign-recipients.usecase.js';
 import { campaignView } from './campaign-views.js';
 import { ChangeCampaignState } from './usecases/change-campaign-state/change-campaign-state.usecase.js';
 import { CreateCampaign } from './usecases/create-campaign/create-campaign.usecase.js';
@@ -24,6 +28,7 @@ export class CampaignsController {
     private readonly changeState: ChangeCampaignState,
     private readonly updateCampaign: UpdateCampaign,
     private readonly previewCampaign: PreviewCampaign,
+    private readonly recipients: ListCampaignRecipients,
   ) {}
 
   /** 202 once stored: the campaign's workflow starts after commit, and delivers at `deliverAt`. */
@@ -42,6 +47,36 @@ export class CampaignsController {
   @Get(':id')
   get(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return campaignView(this.em, caller.organizationId, id);
+  }
+
+  /** Per recipient and channel: status, attempts, last error; filtered by `status` and `channel`. */
+  @Get(':id/recipients')
+  listRecipients(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string, @Query() query: ListCampaignRecipientsQuery) {
+    return this.recipients.page(caller, id, query);
+  }
+
+  /** The same as CSV, streamed (e.g. `?status=failed` for the failed recipients). */
+  @Get(':id/recipients.csv')
+  async recipientsCsv(
+    @CurrentUser() caller: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @Query() query: ListCampaignRecipientsQuery,
+    @Res() response: ServerResponse,
+  ): Promise<void> {
+    const lines = this.recipients.csv(caller, id, query);
+    // The first chunk (the header) comes only once the campaign is found, so a 404 is still a JSON error.
+    const first = await lines.next();
+    response.setHeader('content-type', 'text/csv; charset=utf-8');
+    response.setHeader('content-disposition', `attachment; filename="campaign-${id}-recipients.csv"`);
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          if (!first.done) yield first.value;
+          yield* lines;
+        })(),
+      ),
+      response,
+    );
   }
 
   @Get(':id/preview')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CampaignAudienceModule } from './audience/audience.module.js';
 import { CampaignsController } from './campaigns.controller.js';
+import { ListCampaignRecipients } from './usecases/list-campaign-recipients/list-campaign-recipients.usecase.js';
 import { ChangeCampaignState } from './usecases/change-campaign-state/change-campaign-state.usecase.js';
 import { CreateCampaign } from './usecases/create-campaign/create-campaign.usecase.js';
 import { ListCampaigns } from './usecases/list-campaigns/list-campaigns.usecase.js';
@@ -11,6 +12,6 @@ import { UpdateCampaign } from './usecases/update-campaign/update-campaign.useca
 @Module({
   imports: [CampaignAudienceModule],
   controllers: [CampaignsController],
-  providers: [CreateCampaign, ListCampaigns, ChangeCampaignState, UpdateCampaign, PreviewCampaign],
+  providers: [CreateCampaign, ListCampaigns, ChangeCampaignState, UpdateCampaign, PreviewCampaign, ListCampaignRecipients],
 })
 export class CampaignsModule {}

@@ -1,0 +1,230 @@
+import { Api, createOrganization, eventually, fieldsOf, secondsFromNow, sleep, TestOrganization, UNKNOWN_ID } from '../support/api.js';
+import { recordHistory } from '../support/histories.js';
+import { Platform } from '../support/platform.js';
+import { ProviderFakes } from '../support/provider-fakes.js';
+
+/**
+ * Campaigns end to end: the API and worker as processes on a real PostgreSQL and Temporal dev server,
+ * SendGrid as a loopback fake reached by the official SDK. Crowds of recipients are inserted with SQL
+ * (they need no password); the few who look at their message center log in through the API.
+ */
+describe('campaigns (end to end)', () => {
+  const fakes = new ProviderFakes();
+  const { sendgrid } = fakes;
+  let platform: Platform;
+  let org: TestOrganization;
+  let other: TestOrganization;
+  let ann: { id: string; email: string; api: Api };
+  let bob: { id: string; email: string; api: Api };
+  let staff: { id: string; email: string; api: Api };
+
+  beforeAll(async () => {
+    platform = await new Platform({ env: await fakes.start() }).start();
+    [org, other] = await Promise.all([
+      createOrganization(platform.baseUrl, { notificationMode: 'convenience', name: 'Harbor Health' }),
+      createOrganization(platform.baseUrl),
+    ]);
+    [ann, bob, staff] = await Promise.all([
+      org.addUser('member', { name: 'Ann Archer' }),
+      org.addUser('member', { name: 'Bob Baker' }),
+      org.addUser('staff', { name: 'Sam Staff' }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await fakes.stop();
+  });
+
+  beforeEach(() => fakes.reset());
+
+  /** `count` members of the organisation, inserted directly; their ids in order. */
+  const crowd = async (count: number, tag: string): Promise<string[]> => {
+    const rows = await platform.query<{ id: string }>(
+      `insert into app_user (id, organization_id, email, name, role, created_at)
+       select gen_random_uuid(), $1::uuid, $2::text || '-' || n || '@crowd.test', 'Crowd Member ' || n, 'member', now() from generate_series(1, $3::int) n
+       returning id`,
+      [org.id, tag, count],
+    );
+    return rows.map((row) => row.id);
+  };
+  const schedule = (body: Record<string, unknown>, api: Api = org.admin) =>
+    api.post('/v1/campaigns', { name: 'Open enrolment', title: 'Hello {{recipient.firstName}}', body: 'Dear {{recipient.name}}, {{organization.name}} is open.', channels: ['message_center', 'email'], ...body });
+  const scheduled = async (body: Record<string, unknown>) => {
+    const response = await schedule(body);
+    expect(response).toMatchObject({ status: 202, body: { status: 'scheduled', workflowId: `campaign-${response.body.id}` } });
+    return response.body.id as string;
+  };
+  const campaign = async (id: string) => (await org.admin.get(`/v1/campaigns/${id}`)).body;
+  const finished = (id: string, status = 'completed') =>
+    eventually(async () => {
+      const view = await campaign(id);
+      expect(view.status).toBe(status);
+      return view;
+    }, 60_000);
+  const messageCenter = async (api: Api) => (await api.get('/v1/me/messages')).body.items as Array<{ title: string; body: string }>;
+
+  test('a list of users: each gets one message-center entry and one email, in their own words; unknown ids are skipped', async () => {
+    const others = await crowd(2_300, 'list');
+    const id = await scheduled({ audience: { userIds: [ann.id, bob.id, ...others, UNKNOWN_ID, ann.id] } });
+    const view = await finished(id);
+    const included = others.length + 2;
+    expect(view).toMatchObject({
+      recipients: included,
+      skipped: 1,
+      channels: {
+        message_center: { sent: included, pending: 0, failed: 0 },
+        email: { sent: included, pending: 0, failed: 0 },
+      },
+    });
+    expect(await messageCenter(ann.api)).toContainEqual(expect.objectContaining({ title: 'Hello Ann', body: 'Dear Ann Archer, Harbor Health is open.' }));
+    const [{ n }] = await platform.query<{ n: number }>(`select count(*)::int as n from message where campaign_id = $1`, [id]);
+    expect(n).toBe(included);
+
+    // One SendGrid request per batch of up to 1,000, each recipient in it once, with their own subject.
+    expect(sendgrid.delivered).toHaveLength(Math.ceil(included / 1000));
+    const emails = sendgrid.deliveredEmails;
+    expect(new Set(emails.map((email) => email.to)).size).toBe(included);
+    expect(emails.find((email) => email.to === ann.email)).toMatchObject({ subject: 'Hello Ann', text: expect.stringContaining('Dear Ann Archer, Harbor Health is open.') });
+    expect(emails.every((email) => email.deliveryId)).toBe(true);
+    await recordHistory(platform.temporal.address, `campaign-${id}`, 'campaign-completed');
+  }, 120_000);
+
+  test('every message of the campaign leaves the message center at its dismiss time, by one rule', async () => {
+    const id = await scheduled({ channels: ['message_center'], audience: { userIds: [ann.id, bob.id] }, dismissAt: secondsFromNow(6) });
+    await finished(id);
+    expect((await messageCenter(bob.api)).map((m) => m.title)).toContain('Hello Bob');
+    await eventually(async () => expect((await messageCenter(bob.api)).map((m) => m.title)).not.toContain('Hello Bob'), 20_000);
+    expect((await messageCenter(ann.api)).some((m) => m.body === 'Dear Ann Archer, Harbor Health is open.' && m.title === 'Hello Ann')).toBe(
+      // Ann's entry from the first test has no dismiss time; this campaign's has gone.
+      true,
+    );
+  }, 60_000);
+
+  test('a segment: members of a program', async () => {
+    const program = (await org.admin.post('/v1/programs', { name: 'Campaign Care' })).body.id;
+    expect(await org.admin.post(`/v1/programs/${program}/enrollments`, { memberId: bob.id, careManagerId: staff.id })).toMatchObject({ status: 201 });
+    const id = await scheduled({ channels: ['message_center'], audience: { segment: { roles: ['member'], programIds: [program] } } });
+    expect(await finished(id)).toMatchObject({ recipients: 1, skipped: 0 });
+    const recipients = await platform.query<{ recipient_id: string }>(`select recipient_id from message where campaign_id = $1`, [id]);
+    expect(recipients).toEqual([{ recipient_id: bob.id }]);
+  }, 60_000);
+
+  test('a CSV of emails: known addresses included, unknown rows skipped with the reason', async () => {
+    const form = new FormData();
+    const csv = `name,Email\r\n"Archer, Ann",${ann.email}\r\nNobody,nobody@nowhere.test\r\n`;
+    form.append('file', new Blob([Buffer.from(csv)], { type: 'text/csv' }), 'audience.csv');
+    const uploaded = await fetch(`${platform.baseUrl}/v1/attachments`, { method: 'POST', headers: { authorization: `Bearer ${org.admin.token}` }, body: form });
+    expect(uploaded.status).toBe(201);
+    const attachment = (await uploaded.json()) as { id: string };
+    const id = await scheduled({ channels: ['message_center'], audience: { csvAttachmentId: attachment.id } });
+    expect(await finished(id)).toMatchObject({ recipients: 1, skipped: 1 });
+    const rows = await platform.query<{ status: string; given: string | null; skip_reason: string | null }>(
+      `select status, given, skip_reason from campaign_recipient where campaign_id = $1 order by seq`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { status: 'included', given: expect.anything(), skip_reason: null },
+      { status: 'skipped', given: 'nobody@nowhere.test', skip_reason: expect.any(String) },
+    ]);
+  }, 60_000);
+
+  test('pause holds back the next batches; resume goes on from there; each recipient gets one email', async () => {
+    const people = await crowd(6_000, 'pause');
+    // The first batches' requests take a while, so the pause lands while they are in flight.
+    sendgrid.delayNext(3_000, 4);
+    const id = await scheduled({ channels: ['email'], audience: { userIds: people } });
+    await sendgrid.whenReceived(1);
+    const paused = await org.admin.post(`/v1/campaigns/${id}/pause`);
+    expect(paused).toMatchObject({ status: 200, body: { status: 'paused' } });
+    await sleep(5_000);
+    const requestsWhilePaused = sendgrid.received.length;
+    expect(requestsWhilePaused).toBeLessThanOrEqual(4);
+    await sleep(2_000);
+    expect(sendgrid.received.length).toBe(requestsWhilePaused);
+    expect((await campaign(id)).channels.email.pending).toBeGreaterThan(0);
+    expect(await org.admin.post(`/v1/campaigns/${id}/pause`)).toMatchObject({ status: 409 });
+
+    expect(await org.admin.post(`/v1/campaigns/${id}/resume`)).toMatchObject({ status: 200, body: { status: 'running' } });
+    expect(await finished(id)).toMatchObject({ channels: { email: { sent: 6_000, pending: 0 } } });
+    const emails = sendgrid.deliveredEmails.map((email) => email.to);
+    expect(emails).toHaveLength(6_000);
+    expect(new Set(emails).size).toBe(6_000);
+    expect(await org.admin.post(`/v1/campaigns/${id}/resume`)).toMatchObject({ status: 409 });
+  }, 120_000);
+
+  test('cancel sends nothing more', async () => {
+    const people = await crowd(6_000, 'cancel');
+    sendgrid.delayNext(3_000, 4);
+    const id = await scheduled({ channels: ['email'], audience: { userIds: people } });
+    await sendgrid.whenReceived(1);
+    expect(await org.admin.post(`/v1/campaigns/${id}/cancel`)).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    await sleep(6_000);
+    const sent = sendgrid.received.length;
+    expect(sent).toBeLessThanOrEqual(4);
+    await sleep(2_000);
+    expect(sendgrid.received.length).toBe(sent);
+    expect(await campaign(id)).toMatchObject({ status: 'cancelled', channels: { email: { pending: 0 } } });
+    expect(await org.admin.post(`/v1/campaigns/${id}/cancel`)).toMatchObject({ status: 409 });
+  }, 60_000);
+
+  test('before it starts, the delivery time moves; after, only the dismiss time does', async () => {
+    const id = await scheduled({ channels: ['message_center'], audience: { userIds: [bob.id] }, deliverAt: secondsFromNow(3600) });
+    const moved = await org.admin.patch(`/v1/campaigns/${id}`, { deliverAt: secondsFromNow(2) });
+    expect(moved).toMatchObject({ status: 200 });
+    await finished(id);
+    expect(await org.admin.patch(`/v1/campaigns/${id}`, { deliverAt: secondsFromNow(60) })).toMatchObject({ status: 409 });
+    expect(await org.admin.patch(`/v1/campaigns/${id}`, { dismissAt: secondsFromNow(3600) })).toMatchObject({ status: 200 });
+    expect((await org.admin.get(`/v1/campaigns/${id}/preview?userId=${ann.id}`)).body).toEqual({
+      userId: ann.id,
+      title: 'Hello Ann',
+      body: 'Dear Ann Archer, Harbor Health is open.',
+    });
+    expect((await org.admin.get('/v1/campaigns')).body.items.map((item: { id: string }) => item.id)).toContain(id);
+  }, 60_000);
+
+  describe('bad input is refused, naming the field, and writes nothing', () => {
+    const count = async () => (await platform.query<{ n: number }>(`select count(*)::int as n from campaign`))[0].n;
+    test.each([
+      ['an empty audience', { audience: { userIds: [] } }, 'audience.userIds'],
+      ['more than 100,000 ids', { audience: { userIds: Array.from({ length: 100_001 }, () => UNKNOWN_ID) } }, 'audience.userIds'],
+      ['dismissAt before deliverAt', { audience: { userIds: [ann.id] }, deliverAt: secondsFromNow(600), dismissAt: secondsFromNow(60) }, 'dismissAt'],
+      ['an unknown channel', { audience: { userIds: [ann.id] }, channels: ['pigeon'] }, 'channels'],
+      ['a template naming an unknown variable', { audience: { userIds: [ann.id] }, body: 'Hi {{recipient.email}}' }, 'body'],
+      ['a template that does not compile', { audience: { userIds: [ann.id] }, title: 'Hi {{recipient.name' }, 'title'],
+    ])('%s', async (_case, body, field) => {
+      const before = await count();
+      const response = await schedule(body);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(fieldsOf(response)).toContain(field);
+      expect(await count()).toBe(before);
+    });
+
+    test("a CSV without an email or userId column, and another organisation's attachment", async () => {
+      const upload = async (api: Api, csv: string) => {
+        const form = new FormData();
+        form.append('file', new Blob([Buffer.from(csv)], { type: 'text/csv' }), 'list.csv');
+        const response = await fetch(`${platform.baseUrl}/v1/attachments`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` }, body: form });
+        return ((await response.json()) as { id: string }).id;
+      };
+      const before = await count();
+      expect(fieldsOf(await schedule({ audience: { csvAttachmentId: await upload(org.admin, 'name,phone\nAnn,1\n') } }))).toEqual(['audience.csvAttachmentId']);
+      expect(fieldsOf(await schedule({ audience: { csvAttachmentId: await upload(other.admin, `email\n${ann.email}\n`) } }))).toEqual(['audience.csvAttachmentId']);
+      expect(await count()).toBe(before);
+    });
+
+    test('members and staff may not run campaigns', async () => {
+      expect(await schedule({ audience: { userIds: [ann.id] } }, ann.api)).toMatchObject({ status: 403 });
+      expect(await schedule({ audience: { userIds: [ann.id] } }, staff.api)).toMatchObject({ status: 403 });
+      expect(await staff.api.get('/v1/campaigns')).toMatchObject({ status: 403 });
+    });
+
+    test("another organisation's campaign is not found", async () => {
+      const id = await scheduled({ channels: ['message_center'], audience: { userIds: [ann.id] }, deliverAt: secondsFromNow(3600) });
+      expect(await other.admin.get(`/v1/campaigns/${id}`)).toMatchObject({ status: 404 });
+      expect(await other.admin.post(`/v1/campaigns/${id}/cancel`)).toMatchObject({ status: 404 });
+      expect(await org.admin.post(`/v1/campaigns/${id}/cancel`)).toMatchObject({ status: 200 });
+    });
+  });
+});
