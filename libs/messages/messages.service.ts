@@ -8,8 +8,9 @@ import { fieldError } from '../http/api-error.filter.js';
 import { decodeCursor, encodeCursor, Page } from '../http/pagination.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
-import { MAX_BODY_BYTES, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
+import { MAX_BODY_BYTES, MAX_TITLE_LENGTH, RescheduleMessageDto, ScheduleMessageDto } from './dto/schedule-message.dto.js';
 import { deliveriesOf } from '../delivery/delivery-timeline.js';
+import { checkRecipientTemplate, compileRecipientTemplate, hasTemplateVariables, templateVariablesFor } from '../templates/recipient-template.js';
 import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
 import { storeScheduledMessage } from './store-scheduled-message.js';
@@ -34,19 +35,25 @@ export class MessagesService {
       if (earlier) return earlier;
     }
     if (Buffer.byteLength(dto.body, 'utf8') > MAX_BODY_BYTES) throw fieldError('body', `must be at most ${MAX_BODY_BYTES} bytes`, 413);
+    checkRecipientTemplate(dto.title, 'title');
+    checkRecipientTemplate(dto.body, 'body');
     const now = Date.now();
     const deliverAt = dto.deliverAt ? new Date(dto.deliverAt) : new Date(now);
     if (deliverAt.getTime() < now - PAST_TOLERANCE_MS) throw fieldError('deliverAt', 'must not be in the past');
     if (deliverAt.getTime() > now + MAX_SCHEDULE_AHEAD_MS) throw fieldError('deliverAt', 'must be at most a year ahead');
     const dismissAt = dto.dismissAt ? new Date(dto.dismissAt) : null;
     if (dismissAt && dismissAt <= deliverAt) throw fieldError('dismissAt', 'must be after deliverAt');
+    // Plain text (nearly every message) is stored as sent, by the one statement below; only a template costs
+    // the look-up of the names it needs.
+    const { title, body } =
+      hasTemplateVariables(dto.title) || hasTemplateVariables(dto.body) ? await this.renderFor(caller, dto) : { title: dto.title, body: dto.body };
     const message = {
       id: crypto.randomUUID(),
       organizationId: caller.organizationId,
       recipientId: dto.recipientId,
       createdById: caller.id,
-      title: dto.title,
-      body: dto.body,
+      title,
+      body,
       channels: dto.channels,
       deliverAt,
       dismissAt,
@@ -69,7 +76,7 @@ export class MessagesService {
       }
       throw error;
     }
-    if (!stored) throw fieldError('recipientId', 'is not a user of your organization', 422);
+    if (!stored) throw notAUserOfTheOrganization();
     return toScheduledView({ ...message, status: 'scheduled', removedAt: null });
   }
 
@@ -160,6 +167,32 @@ export class MessagesService {
 
   // ——— helpers ———
 
+  /**
+   * The title and body rendered for the message's recipient, as of now: the message keeps the text its
+   * recipient was sent even if their name or the organisation's changes later. The recipient must be a
+   * user of the caller's organisation (the same 422 as the store's check).
+   */
+  private async renderFor(caller: AuthUser, dto: ScheduleMessageDto): Promise<{ title: string; body: string }> {
+    const [names] = await this.em.execute<Array<{ recipient_name: string; organization_name: string }>>(
+      `select app_user.name as recipient_name, organization.name as organization_name
+         from app_user join organization on organization.id = app_user.organization_id
+        where app_user.id = ? and app_user.organization_id = ?`,
+      [dto.recipientId, caller.organizationId],
+    );
+    if (!names) throw notAUserOfTheOrganization();
+    const vars = templateVariablesFor(names.recipient_name, names.organization_name);
+    const title = compileRecipientTemplate(dto.title)(vars);
+    const body = compileRecipientTemplate(dto.body)(vars);
+    // The limits hold for the text as stored, not only for the template as sent.
+    if (Array.from(title).length > MAX_TITLE_LENGTH) {
+      throw fieldError('title', `must be at most ${MAX_TITLE_LENGTH} characters once rendered for this recipient`, 422);
+    }
+    if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) {
+      throw fieldError('body', `must be at most ${MAX_BODY_BYTES} bytes once rendered for this recipient`, 413);
+    }
+    return { title, body };
+  }
+
   /** Another organisation's message, or a member asking for someone else's, is simply not found. */
   private async findVisible(caller: AuthUser, id: string): Promise<Message> {
     const where: ObjectQuery<Message> = { id, organization: caller.organizationId };
@@ -194,6 +227,10 @@ export class MessagesService {
     const last = items[items.length - 1] as (T & { id: string }) | undefined;
     return { items: items.map(view), nextCursor: more && last ? encodeCursor(sortKey(last), last.id) : null };
   }
+}
+
+function notAUserOfTheOrganization() {
+  return fieldError('recipientId', 'is not a user of your organization', 422);
 }
 
 /** The messages whose effective status (message.views.ts) is `status` at `now`, whatever their workflows have recorded yet. */

@@ -8,6 +8,7 @@ export interface NewScheduledMessage {
   organizationId: string;
   recipientId: string;
   createdById: string;
+  /** The text as the recipient will see it: a template is rendered before (messages.service.ts). */
   title: string;
   body: string;
   channels: Channel[];

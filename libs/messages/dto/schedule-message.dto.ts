@@ -19,6 +19,9 @@ import { CHANNELS, type Channel } from '../../channels/channel.js';
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_BODY_BYTES = 64 * 1024;
 
+const TEMPLATE_DESCRIPTION =
+  'may name {{recipient.name}}, {{recipient.firstName}} and {{organization.name}}, rendered for the recipient when the message is scheduled; nothing else in {{…}}';
+
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class ScheduleMessageDto {
@@ -26,14 +29,18 @@ export class ScheduleMessageDto {
   @IsUUID('all', { message: 'recipientId must be a UUID' })
   recipientId: string;
 
-  @ApiProperty({ maxLength: MAX_TITLE_LENGTH, example: 'Your claim was approved' })
+  @ApiProperty({
+    maxLength: MAX_TITLE_LENGTH,
+    example: 'Your claim was approved, {{recipient.firstName}}',
+    description: TEMPLATE_DESCRIPTION,
+  })
   @Transform(trim)
   @IsString({ message: 'title must be a string' })
   @MinLength(1, { message: 'title must not be empty' })
   @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
   title: string;
 
-  @ApiProperty({ description: `plain text, at most ${MAX_BODY_BYTES} bytes` })
+  @ApiProperty({ description: `plain text, at most ${MAX_BODY_BYTES} bytes; ${TEMPLATE_DESCRIPTION}` })
   @IsString({ message: 'body must be a string' })
   @MinLength(1, { message: 'body must not be empty' })
   body: string;
