@@ -11,7 +11,7 @@ import { Deliverer, DeliveryInProgressError, type DeliveryContent, type Rendered
 import { DeliveryLedger, type Claim } from '../delivery/delivery-ledger.js';
 import type { Delivery } from '../delivery/delivery.entity.js';
 import type { NotificationMode } from '../organizations/organization.entity.js';
-import { compileRecipientTemplate, firstNameOf, type RecipientTemplateVariables } from '../templates/recipient-template.js';
+import { compileRecipientTemplate, templateVariablesFor, type RecipientTemplate } from '../templates/recipient-template.js';
 import { AudienceService } from './audience/audience.service.js';
 
 interface CampaignRow {
@@ -47,7 +47,7 @@ type SendClaim = Extract<Claim, { kind: 'send' }>;
 export class CampaignDelivery implements DeliveryContent, OnModuleInit {
   private readonly logger = new Logger(CampaignDelivery.name);
   /** Compiled templates of the campaigns this worker is delivering (a few at a time). */
-  private readonly templates = new Map<string, { title: (v: RecipientTemplateVariables) => string; body: (v: RecipientTemplateVariables) => string }>();
+  private readonly templates = new Map<string, { title: RecipientTemplate; body: RecipientTemplate }>();
 
   constructor(
     private readonly em: EntityManager,
@@ -139,10 +139,7 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
       if (this.templates.size >= 50) this.templates.delete(this.templates.keys().next().value!);
       this.templates.set(campaign.id, compiled);
     }
-    const variables: RecipientTemplateVariables = {
-      recipient: { name: recipient.name, firstName: firstNameOf(recipient.name) },
-      organization: { name: campaign.organization_name },
-    };
+    const variables = templateVariablesFor(recipient.name, campaign.organization_name);
     return { title: compiled.title(variables), body: compiled.body(variables) };
   }
 

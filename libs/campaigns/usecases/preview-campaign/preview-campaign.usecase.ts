@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { fieldError } from '../../../http/api-error.filter.js';
-import { compileRecipientTemplate, firstNameOf } from '../../../templates/recipient-template.js';
+import { compileRecipientTemplate, templateVariablesFor } from '../../../templates/recipient-template.js';
 
 /** The campaign's title and body as one recipient (any user of the organisation) will read them. */
 @Injectable()
@@ -17,7 +17,7 @@ export class PreviewCampaign {
     if (!campaign) throw new NotFoundException('campaign not found');
     const [user] = await this.em.execute<Array<{ name: string }>>(`select name from app_user where id = ? and organization_id = ?`, [userId, caller.organizationId]);
     if (!user) throw fieldError('userId', 'is not a user of your organization', 422);
-    const variables = { recipient: { name: user.name, firstName: firstNameOf(user.name) }, organization: { name: campaign.organization_name } };
+    const variables = templateVariablesFor(user.name, campaign.organization_name);
     return { userId, title: compileRecipientTemplate(campaign.title)(variables), body: compileRecipientTemplate(campaign.body)(variables) };
   }
 }
