@@ -20,6 +20,7 @@ import { ConversationsModule } from '../../libs/conversations/conversations.modu
 import { ProgramsModule } from '../../libs/programs/programs.module.js';
 import { ChatRequestReasonsModule } from '../../libs/chat-request-reasons/chat-request-reasons.module.js';
 import { ChatRequestsModule } from '../../libs/chat-requests/chat-requests.module.js';
+import { ProviderEventsModule } from '../../libs/provider-events/provider-events.module.js';
 
 @Module({})
 export class ApiModule {
@@ -46,6 +47,7 @@ export class ApiModule {
         ProgramsModule,
         ChatRequestReasonsModule,
         ChatRequestsModule,
+        ProviderEventsModule,
       ],
       // Only the API serves /metrics through Nest; the worker has its own small server (apps/worker/main.ts).
       controllers: [MetricsController],
