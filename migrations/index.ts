@@ -7,6 +7,7 @@ import { Migration20261202010000DeliveryLedger } from './Migration20261202010000
 import { Migration20261202020000ReconcilerIndexes } from './Migration20261202020000_reconciler_indexes.js';
 import { Migration20261202030000ChatRequests } from './Migration20261202030000_chat_requests.js';
 import { Migration20261202040000Campaigns } from './Migration20261202040000_campaigns.js';
+import { Migration20261202050000ProviderEvents } from './Migration20261202050000_provider_events.js';
 
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202020000_reconciler_indexes', class: Migration20261202020000ReconcilerIndexes },
   { name: 'Migration20261202030000_chat_requests', class: Migration20261202030000ChatRequests },
   { name: 'Migration20261202040000_campaigns', class: Migration20261202040000Campaigns },
+  { name: 'Migration20261202050000_provider_events', class: Migration20261202050000ProviderEvents },
 ];

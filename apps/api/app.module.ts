@@ -21,6 +21,7 @@ import { ProgramsModule } from '../../libs/programs/programs.module.js';
 import { ChatRequestReasonsModule } from '../../libs/chat-request-reasons/chat-request-reasons.module.js';
 import { ChatRequestsModule } from '../../libs/chat-requests/chat-requests.module.js';
 import { CampaignsModule } from '../../libs/campaigns/campaigns.module.js';
+import { ProviderEventsModule } from '../../libs/provider-events/provider-events.module.js';
 
 @Module({})
 export class ApiModule {
@@ -48,6 +49,7 @@ export class ApiModule {
         ChatRequestReasonsModule,
         ChatRequestsModule,
         CampaignsModule,
+        ProviderEventsModule,
       ],
       // Only the API serves /metrics through Nest; the worker has its own small server (apps/worker/main.ts).
       controllers: [MetricsController],

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sendgridPublicKey } from '../provider-events/sendgrid-signature.js';
 
 /**
  * The whole process configuration, read once from the environment and validated at start.
@@ -34,6 +35,11 @@ export interface AppConfig {
     replySecret: string;
     /** Shared secret SendGrid Inbound Parse must present; without it inbound email is switched off. */
     inboundSecret?: string;
+    /**
+     * SendGrid's Signed Event Webhook verification key (base64 DER, ECDSA P-256); without it the event
+     * webhook is switched off (404).
+     */
+    eventWebhookPublicKey?: string;
   };
   sms: {
     provider: SmsProviderName;
@@ -119,11 +125,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     replyDomain: str('EMAIL_REPLY_DOMAIN', 'reply.tidings.local')!.toLowerCase(),
     replySecret: secret('EMAIL_REPLY_SECRET', 'dev-email-reply-secret-change-me'),
     inboundSecret: str('INBOUND_EMAIL_SECRET'),
+    eventWebhookPublicKey: str('SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY'),
   };
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(email.replyDomain)) {
     problems.push(`EMAIL_REPLY_DOMAIN must be a domain name (got "${email.replyDomain}")`);
   }
   if (email.inboundSecret !== undefined && email.inboundSecret.length < 16) problems.push('INBOUND_EMAIL_SECRET must be at least 16 characters long');
+  if (email.eventWebhookPublicKey !== undefined) {
+    try {
+      sendgridPublicKey(email.eventWebhookPublicKey);
+    } catch (error) {
+      problems.push(
+        `SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY must be the verification key SendGrid shows (base64 ECDSA P-256 public key): ${(error as Error).message}`,
+      );
+    }
+  }
   if (email.provider === 'sendgrid') {
     required('SENDGRID_API_KEY', 'when EMAIL_PROVIDER=sendgrid');
     required('EMAIL_FROM', 'when EMAIL_PROVIDER=sendgrid');

@@ -13,6 +13,7 @@ import { Team } from '../teams/team.entity.js';
 import { Attachment } from '../attachments/attachment.entity.js';
 import { Conversation, ConversationMessage, ConversationMessageReceipt, ConversationParticipant } from '../conversations/conversation.entity.js';
 import { Delivery, DeliveryAttempt } from '../delivery/delivery.entity.js';
+import { DeliveryEvent } from '../delivery/delivery-event.entity.js';
 import { InboundEmail } from '../conversations/inbound-email.entity.js';
 import { Enrollment, Program } from '../programs/program.entity.js';
 import { ChatRequestReason } from '../chat-requests/chat-request-reason.entity.js';
@@ -44,6 +45,7 @@ export const ENTITIES = [
   InboundEmail,
   Delivery,
   DeliveryAttempt,
+  DeliveryEvent,
   Program,
   Enrollment,
   ChatRequestReason,

@@ -32,6 +32,14 @@ export function redactRecipient(reason: string, recipient: string): string {
   return reason.split(recipient).join('<recipient>').replace(EMAIL_LIKE, '<email>').replace(PHONE_LIKE, '<phone>');
 }
 
+/**
+ * For email reasons, such as a receiving server's SMTP reply ("550 5.1.1 <a@b.org>: user unknown"): only
+ * addresses are masked, since the reply's status codes would look like phone numbers.
+ */
+export function redactEmailAddresses(reason: string, recipient?: string): string {
+  return (recipient ? reason.split(recipient).join('<recipient>') : reason).replace(EMAIL_LIKE, '<email>');
+}
+
 /** Turns an HTTP status into the contract's error type; 2xx/3xx never reach here. */
 export function deliveryErrorForStatus(status: number, reason: string): PermanentDeliveryError | TransientDeliveryError {
   return isRetryableStatus(status) ? new TransientDeliveryError(reason, status) : new PermanentDeliveryError(reason, status);
