@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CampaignAudienceModule } from './audience/audience.module.js';
+import { CampaignAudienceModule } from './audience/campaign-audience.module.js';
 import { CampaignsController } from './campaigns.controller.js';
 import { ListCampaignRecipients } from './usecases/list-campaign-recipients/list-campaign-recipients.usecase.js';
 import { ChangeCampaignState } from './usecases/change-campaign-state/change-campaign-state.usecase.js';
