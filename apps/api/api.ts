@@ -9,6 +9,7 @@ import { createValidationPipe } from '../../libs/http/validation.js';
 import { httpMetricsMiddleware } from '../../libs/metrics/http-metrics.middleware.js';
 import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
 import { isSendgridEventsRequest, SENDGRID_EVENTS_BODY_LIMIT } from '../../libs/provider-events/sendgrid-signature.js';
+import { CAMPAIGN_BODY_LIMIT, isCampaignCreateRequest } from '../../libs/campaigns/campaign-request.js';
 import { ApiModule } from './app.module.js';
 
 /** Big enough for a 64 KB message body in JSON escapes; anything larger is a 413 naming the body. */
@@ -24,6 +25,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   // SendGrid signs its event posts over the exact bytes it sent: that route's body stays a Buffer for the
   // signature guard (and is parsed only once verified). Having read it, this parser leaves the JSON one nothing to do.
   app.useBodyParser('raw', { type: isSendgridEventsRequest, limit: SENDGRID_EVENTS_BODY_LIMIT });
+  app.useBodyParser('json', { type: isCampaignCreateRequest, limit: CAMPAIGN_BODY_LIMIT });
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.useGlobalFilters(new ApiErrorFilter());
   app.useGlobalPipes(createValidationPipe());

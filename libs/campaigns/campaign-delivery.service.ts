@@ -160,7 +160,7 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
     await this.em.execute(
       `insert into message (id, organization_id, recipient_id, created_by_id, title, body, channels, status, deliver_at, delivered_at, workflow_id, campaign_id, created_at)
        select gen_random_uuid(), ?, r.recipient_id, ?, r.title, r.body, ?::text[], 'delivered', ?, now(), ?, ?, now()
-         from unnest(?::uuid[], ?::text[], ?::text[]) as r(recipient_id, title, body)
+         from jsonb_to_recordset(?::jsonb) as r(recipient_id uuid, title text, body text)
        on conflict (campaign_id, recipient_id) where campaign_id is not null do nothing`,
       [
         campaign.organization_id,
@@ -169,9 +169,7 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
         campaign.deliver_at,
         campaign.workflow_id,
         campaign.id,
-        recipients.map((recipient) => recipient.id),
-        recipients.map((recipient) => rendered.get(recipient.id)!.title),
-        recipients.map((recipient) => rendered.get(recipient.id)!.body),
+        JSON.stringify(recipients.map((recipient) => ({ recipient_id: recipient.id, ...rendered.get(recipient.id)! }))),
       ],
     );
   }

@@ -97,7 +97,8 @@ export async function campaignView(em: EntityManager, organizationId: string, id
   const included = row.recipients ?? 0;
   const progress: Partial<Record<Channel, ChannelProgress>> = {};
   for (const channel of row.channels) {
-    const found = channel === 'message_center' ? { sent: messageCenter.sent, failed: '0', skipped: '0', deferred: '0' } : counts.find((c) => c.channel === channel);
+    const found =
+      channel === 'message_center' ? { sent: messageCenter.sent, failed: '0', skipped: '0', deferred: '0' } : counts.find((c) => c.channel === channel);
     const sent = Number(found?.sent ?? 0);
     const failed = Number(found?.failed ?? 0);
     const skipped = Number(found?.skipped ?? 0);

@@ -75,9 +75,10 @@ export class SendgridEmailProvider implements EmailProvider {
         const [response] = await this.mailServiceFor(signal).send({
           from: this.from,
           content: [
-            { type: 'text/plain', value: TEXT_TAG },
-            { type: 'text/html', value: HTML_TAG },
+            { type: 'text/plain', value: `{{${TEXT_TAG}}}` },
+            { type: 'text/html', value: `{{${HTML_TAG}}}` },
           ],
+          // The SDK wraps each substitution's name in {{ }}, as the body above names them.
           personalizations: emails.map(({ to, notification, deliveryId }) => ({
             to: [{ email: to.email, name: to.name }],
             subject: notification.subject,
@@ -110,9 +111,9 @@ export class SendgridEmailProvider implements EmailProvider {
   }
 }
 
-/** Where each personalization's own text and HTML go in the shared body. */
-const TEXT_TAG = '-tidings-text-';
-const HTML_TAG = '-tidings-html-';
+/** Where each personalization's own text and HTML go in the shared body (as {{tidings_text}}, {{tidings_html}}). */
+const TEXT_TAG = 'tidings_text';
+const HTML_TAG = 'tidings_html';
 
 function threadingHeaders(threading: EmailThreading): Record<string, string> {
   return {

@@ -15,7 +15,10 @@ export class PreviewCampaign {
       [id, caller.organizationId],
     );
     if (!campaign) throw new NotFoundException('campaign not found');
-    const [user] = await this.em.execute<Array<{ name: string }>>(`select name from app_user where id = ? and organization_id = ?`, [userId, caller.organizationId]);
+    const [user] = await this.em.execute<Array<{ name: string }>>(`select name from app_user where id = ? and organization_id = ?`, [
+      userId,
+      caller.organizationId,
+    ]);
     if (!user) throw fieldError('userId', 'is not a user of your organization', 422);
     const variables = templateVariablesFor(user.name, campaign.organization_name);
     return { userId, title: compileRecipientTemplate(campaign.title)(variables), body: compileRecipientTemplate(campaign.body)(variables) };
