@@ -8,6 +8,8 @@ import { createOrganization } from '../test/support/api.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { DEV_SERVER_SQLITE_PRAGMAS, Platform, TemporalDevServer } from '../test/support/platform.js';
 import { type BaselineResult, benchBullmqBaseline } from './baselines/bullmq.bench.js';
+import { benchCampaignBaseline, type CampaignBaselineResult } from './baselines/campaign-bullmq.bench.js';
+import { benchCampaign } from './campaign.bench.js';
 import { benchChatRequests } from './chat-requests.bench.js';
 import { benchConversations, describeConversations } from './conversations.bench.js';
 import { benchEmailLag, benchMessageCenterLag, schedule } from './lag.bench.js';
@@ -24,6 +26,9 @@ import { inParallel, type Lags, print } from './support.js';
  *                 GET /v1/me/messages see it;
  *  email-lag      the same burst with email too: when the SendGrid fake receives each mail (needs bare, for its target);
  *  conversations  at size: inbox listing and opening latency, and replies accepted per second (conversations.bench.ts);
+ *  campaign       one campaign to 100,000 members (message center + email through the SendGrid fake): time from
+ *                 deliverAt to the last delivery, deliveries/s, the worker's peak RSS, the lag of 100 single
+ *                 messages due mid-campaign; and beside it a BullMQ baseline in Novu's design (campaign.bench.ts);
  *  chat-requests  chat requests created per second (beside bare Temporal's rate when bare runs too), and a care manager's
  *                 open-task queue read with 10,000 open tasks across 50 care managers (chat-requests.bench.ts).
  * Arguments name the cases to run, e.g. `node dist/bench/run.js lag email-lag`; none runs them all.
@@ -33,8 +38,8 @@ const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const WARM_UP_MESSAGES = 100;
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests'] as const;
-const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'chat-requests'];
+const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'] as const;
+const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'];
 const SENDGRID_KEY = 'SG.bench-key';
 
 /** The delivery issue's targets. */
@@ -45,6 +50,9 @@ const TARGETS = {
   scheduledAcceptedPerSecond: 200,
   conversationMessagesAcceptedPerSecond: 100,
   taskQueueP99Ms: 50,
+  campaignSeconds: 60,
+  campaignBaselineRatio: 2,
+  campaignWorkerRssMb: 500,
 };
 
 async function main() {
@@ -136,6 +144,31 @@ async function main() {
           verdict(`p99 ≤ ${TARGETS.taskQueueP99Ms} ms`, queue.p99Ms <= TARGETS.taskQueueP99Ms),
       );
     }
+    const campaign = platform && chosen.has('campaign') ? await benchCampaign(platform, sendgrid) : undefined;
+    let campaignBaseline: CampaignBaselineResult | undefined;
+    if (campaign) {
+      print(
+        `campaign, ${campaign.recipients} recipients × (message center + email): ${campaign.deliveries} deliveries, the last ${campaign.secondsToLastDelivery.toFixed(1)} s after deliverAt ` +
+          `${verdict(`≤ ${TARGETS.campaignSeconds} s`, campaign.secondsToLastDelivery <= TARGETS.campaignSeconds)} ` +
+          `(message center done at ${campaign.lastMessageCenterSeconds.toFixed(1)} s, email at ${campaign.lastEmailSeconds.toFixed(1)} s in ${campaign.sendgridRequests} SendGrid requests) = ` +
+          `${campaign.deliveriesPerSecond.toFixed(0)} deliveries/s; worker peak RSS ${campaign.workerPeakRssMb ?? '?'} MB ` +
+          verdict(`≤ ${TARGETS.campaignWorkerRssMb} MB`, campaign.workerPeakRssMb !== null && campaign.workerPeakRssMb <= TARGETS.campaignWorkerRssMb),
+      );
+      print(
+        `single messages during the campaign: ${campaign.singles.messages} by email due ${campaign.singles.dueAfterDeliverAtMs / 1000} s after its deliverAt, ` +
+          `lag at the SendGrid fake p50 ${Math.round(campaign.singles.p50Ms)} ms, p99 ${Math.round(campaign.singles.p99Ms)} ms, max ${Math.round(campaign.singles.maxMs)} ms`,
+      );
+      campaignBaseline = await benchCampaignBaseline(campaign.recipients, sendgrid, sendgrid.baseUrl);
+      if (campaignBaseline.skipped !== undefined) print(`campaign baseline skipped: ${campaignBaseline.skipped}`);
+      else {
+        const ratio = campaign.deliveriesPerSecond / campaignBaseline.deliveriesPerSecond;
+        print(
+          `campaign baseline (BullMQ, one job per recipient and channel, one SendGrid request per email, concurrency ${campaignBaseline.workerConcurrency}): ` +
+            `${campaignBaseline.deliveries} deliveries in ${campaignBaseline.seconds.toFixed(1)} s = ${campaignBaseline.deliveriesPerSecond.toFixed(0)}/s; ` +
+            `Tidings ${ratio.toFixed(1)}× ${verdict(`≥ ${TARGETS.campaignBaselineRatio}×`, ratio >= TARGETS.campaignBaselineRatio)}`,
+        );
+      }
+    }
 
     const result = {
       at: started.toISOString(),
@@ -159,6 +192,7 @@ async function main() {
       },
       conversations,
       chatRequests: chatRequests && { ...chatRequests, bareTemporalPerSecond: bare?.perSecond },
+      campaign: campaign && { ...campaign, baseline: campaignBaseline },
     };
     const dir = path.join(REPO_ROOT, 'bench/results');
     fs.mkdirSync(dir, { recursive: true });

@@ -45,6 +45,11 @@ export class ManagedProcess {
     return this;
   }
 
+  /** The process id while it runs (benchmarks read its memory from /proc). */
+  get pid(): number | undefined {
+    return this.running ? this.child!.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
