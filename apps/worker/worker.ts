@@ -24,6 +24,7 @@ import { ensureReconcilerScheduleForWorker } from '../../libs/reconciler/reconci
 import { ReconcilerService } from '../../libs/reconciler/reconciler.service.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
 import { WorkflowGateway } from '../../libs/temporal/workflow-gateway.js';
+import { workflowBundle as loadWorkflowBundle } from './bundle.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface TidingsWorker {
@@ -46,11 +47,13 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // One bundle for both workers, built by `npm run build` (bundle.ts).
+  const workflowBundle = await loadWorkflowBundle();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../../workflows/index.js'),
+    workflowBundle,
     // SIGTERM lets sends in flight finish (a provider may take up to its request timeout) before the
     // worker stops; only then are they cancelled, which aborts their requests.
     shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
@@ -68,7 +71,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.campaignTaskQueue,
-    workflowsPath: require.resolve('../../workflows/index.js'),
+    workflowBundle,
     shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
     activities: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignDelivery))),
   });
