@@ -11,6 +11,7 @@ export function createCampaignActivities(inUnitOfWork: CampaignUnitOfWork): Camp
     snapshotAudience: (campaignId) => inUnitOfWork((service) => service.snapshotAudience(campaignId)),
     // A batch is a provider send: it heartbeats while it works and aborts its requests when cancelled.
     deliverCampaignBatch: (batch) => inUnitOfWork((service) => whileSending((signal) => service.deliverBatch(batch, signal))),
+    deliverDeferredCampaignSends: (campaignId) => inUnitOfWork((service) => whileSending((signal) => service.deliverDeferred(campaignId, signal))),
     recordCampaignStatus: (campaignId, status) => inUnitOfWork((service) => service.recordStatus(campaignId, status)),
   };
 }

@@ -70,6 +70,11 @@ export interface CampaignActivities {
   snapshotAudience(campaignId: string): Promise<{ audienceSize: number }>;
   /** The message center (one INSERT), the ledger rows, and the sends of one batch; a retry skips what was sent. */
   deliverCampaignBatch(batch: CampaignBatch): Promise<CampaignBatchOutcome>;
+  /**
+   * Sends what quiet hours held back and is now due, up to a batch; says whether more is due now, and when
+   * the next held sends fall due (epoch ms; null when nothing is held).
+   */
+  deliverDeferredCampaignSends(campaignId: string): Promise<{ sent: number; more: boolean; nextAt: number | null }>;
   /** Mirrors the campaign's state into PostgreSQL (status and its time). */
   recordCampaignStatus(campaignId: string, status: CampaignPhase): Promise<void>;
 }

@@ -10,7 +10,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Deliverer, DeliveryInProgressError, type DeliveryContent, type RenderedDelivery } from '../delivery/deliverer.js';
 import { DeliveryLedger, type Claim } from '../delivery/delivery-ledger.js';
 import type { Delivery } from '../delivery/delivery.entity.js';
-import type { NotificationMode } from '../organizations/organization.entity.js';
+import type { NotificationMode, QuietHours } from '../organizations/organization.entity.js';
+import { quietUntil } from './quiet-hours.js';
 import { compileRecipientTemplate, templateVariablesFor, type RecipientTemplate } from '../templates/recipient-template.js';
 import { AudienceService } from './audience/audience.service.js';
 
@@ -18,6 +19,8 @@ interface CampaignRow {
   id: string;
   organization_id: string;
   organization_name: string;
+  organization_timezone: string;
+  quiet_hours: QuietHours | null;
   mode: NotificationMode;
   title: string;
   body: string;
@@ -32,9 +35,13 @@ interface RecipientRow {
   id: string;
   name: string;
   email: string;
+  timezone: string | null;
 }
 
 type Rendered = { title: string; body: string };
+
+/** Held sends delivered per activity call. */
+const DEFERRED_BATCH = 500;
 type SendClaim = Extract<Claim, { kind: 'send' }>;
 
 /**
@@ -86,7 +93,7 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
     // Cancelled while this batch waited for its turn: it sends nothing more.
     if (!campaign || campaign.status === 'cancelled') return { recipients: 0, sent: 0 };
     const recipients = await this.em.execute<RecipientRow[]>(
-      `select u.id, u.name, u.email from campaign_recipient r join app_user u on u.id = r.user_id
+      `select u.id, u.name, u.email, u.timezone from campaign_recipient r join app_user u on u.id = r.user_id
         where r.campaign_id = ? and r.seq between ? and ? and r.status = 'included' order by r.seq`,
       [batch.campaignId, batch.fromSeq, batch.toSeq],
     );
@@ -110,16 +117,81 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
       rendered,
       signal,
     );
-    for (const target of targets.filter((target) => target.channel !== 'email')) {
+    const held = await this.holdForQuietHours(
+      campaign,
+      targets.filter((target) => target.channel !== 'email'),
+      new Map(recipients.map((recipient) => [recipient.id, recipient])),
+    );
+    sent += await this.deliverEach(held.now, signal, heartbeat);
+    return { recipients: recipients.length, sent };
+  }
+
+  /**
+   * The campaign's SMS and push held back by quiet hours whose time has come, up to a batch of them; and
+   * when the next ones fall due. The workflow calls it until nothing is held.
+   */
+  async deliverDeferred(campaignId: string, signal?: AbortSignal, heartbeat: () => void = () => undefined): Promise<{ sent: number; more: boolean; nextAt: number | null }> {
+    const campaign = await this.campaign(campaignId);
+    if (!campaign || campaign.status === 'cancelled') return { sent: 0, more: false, nextAt: null };
+    const due = await this.em.execute<Array<{ id: string }>>(
+      `select id from delivery where subject_type = 'campaign' and subject_id = ? and status in ('pending', 'sending') and not_before <= now()
+        order by not_before, id limit ?`,
+      [campaignId, DEFERRED_BATCH + 1],
+    );
+    const sent = await this.deliverEach(
+      due.slice(0, DEFERRED_BATCH).map((row) => row.id),
+      signal,
+      heartbeat,
+    );
+    const [{ next_at: nextAt }] = await this.em.execute<Array<{ next_at: Date | null }>>(
+      `select min(not_before) as next_at from delivery where subject_type = 'campaign' and subject_id = ? and status in ('pending', 'sending') and not_before > now()`,
+      [campaignId],
+    );
+    return { sent, more: due.length > DEFERRED_BATCH, nextAt: nextAt === null ? null : new Date(nextAt).getTime() };
+  }
+
+  /** One by one through the Deliverer; a permanent refusal is recorded on its row and the others go on. */
+  private async deliverEach(deliveryIds: string[], signal: AbortSignal | undefined, heartbeat: () => void): Promise<number> {
+    let sent = 0;
+    for (const deliveryId of deliveryIds) {
       heartbeat();
       try {
-        if ((await this.deliverer.deliver(target.deliveryId, signal)) === 'sent') sent += 1;
+        if ((await this.deliverer.deliver(deliveryId, signal)) === 'sent') sent += 1;
       } catch (error) {
-        // Refused for good: recorded on its row; the rest of the batch goes on.
         if (!(error instanceof PermanentDeliveryError)) throw error;
       }
     }
-    return { recipients: recipients.length, sent };
+    return sent;
+  }
+
+  /**
+   * SMS and push to recipients inside the organisation's quiet hours (in their own time zone, else the
+   * organisation's) wait until the hours end: marked with `not_before` (counted as deferred) and sent by
+   * deliverDeferred. Returns those to send now. Held rows of an earlier attempt stay held.
+   */
+  private async holdForQuietHours(campaign: CampaignRow, targets: DeliveryTarget[], recipients: Map<string, RecipientRow>): Promise<{ now: string[] }> {
+    if (targets.length === 0) return { now: [] };
+    const rows = await this.em.execute<Array<{ id: string; recipient_id: string; not_before: Date | null }>>(
+      `select id, recipient_id, not_before from delivery where id = any(?::uuid[])`,
+      [`{${targets.map((target) => target.deliveryId).join(',')}}`],
+    );
+    const now = new Date();
+    const hold: Array<{ id: string; until: Date }> = [];
+    const sendNow: string[] = [];
+    for (const row of rows) {
+      if (row.not_before && new Date(row.not_before) > now) continue;
+      const recipient = recipients.get(row.recipient_id);
+      const until = quietUntil(now, recipient?.timezone ?? campaign.organization_timezone, campaign.quiet_hours);
+      if (until) hold.push({ id: row.id, until });
+      else sendNow.push(row.id);
+    }
+    if (hold.length) {
+      await this.em.execute(
+        `update delivery d set not_before = h.until from jsonb_to_recordset(?::jsonb) as h(id uuid, until timestamptz) where d.id = h.id`,
+        [JSON.stringify(hold)],
+      );
+    }
+    return { now: sendNow };
   }
 
   /** A campaign delivery sent on its own (push, SMS, or an email retried alone): the recipient's own title and body. */
@@ -230,7 +302,8 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
 
   private async campaign(id: string): Promise<CampaignRow | undefined> {
     const [row] = await this.em.execute<CampaignRow[]>(
-      `select c.id, c.organization_id, o.name as organization_name, o.notification_mode as mode, c.title, c.body, c.channels, c.deliver_at, c.status,
+      `select c.id, c.organization_id, o.name as organization_name, o.timezone as organization_timezone, o.quiet_hours, o.notification_mode as mode,
+              c.title, c.body, c.channels, c.deliver_at, c.status,
               c.workflow_id, c.created_by_id
          from campaign c join organization o on o.id = c.organization_id where c.id = ?`,
       [id],

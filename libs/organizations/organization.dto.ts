@@ -155,7 +155,30 @@ export class ChatRequestSettingsDto {
   businessHours?: BusinessHoursDto | null;
 }
 
+export class QuietHoursDto {
+  @ApiProperty({ example: '21:00' })
+  @TimeOfDay('quietHours.start')
+  start: string;
+
+  @ApiProperty({ example: '08:00', description: 'before start: the hours span midnight' })
+  @TimeOfDay('quietHours.end')
+  end: string;
+}
+
 export class UpdateOrganizationSettingsDto {
+  @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA time zone of users who have none of their own (quiet hours)" })
+  @IfGiven()
+  @IsString({ message: 'timezone must be an IANA time zone such as America/Chicago' })
+  @MaxLength(100, { message: 'timezone must be an IANA time zone such as America/Chicago' })
+  timezone?: string;
+
+  @ApiPropertyOptional({ type: () => QuietHoursDto, nullable: true, description: 'campaign SMS and push wait outside these hours, in each recipient’s zone; null: never' })
+  @ValidateIf((_, value) => value !== undefined && value !== null)
+  @IsObject({ message: 'quietHours must be an object { start, end } or null' })
+  @ValidateNested()
+  @Type(() => QuietHoursDto)
+  quietHours?: QuietHoursDto | null;
+
   @ApiPropertyOptional({ enum: NOTIFICATION_MODES, description: 'privacy: notifications only say a message waits; convenience: they carry it' })
   @IsOptional()
   @IsIn(NOTIFICATION_MODES, { message: `notificationMode must be one of ${NOTIFICATION_MODES.join(', ')}` })

@@ -9,7 +9,7 @@ import { User, type Role } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { ChatRequestSettingsDto, CreateOrganizationDto, UpdateOrganizationSettingsDto } from './organization.dto.js';
 import { ContactMessagingStaff, ContactMessagingTeam, ReadNotificationRecipient } from './organization-settings.entity.js';
-import { DEFAULT_CHAT_REQUEST_SETTINGS, Organization, type ChatRequestSettings, type NotificationMode } from './organization.entity.js';
+import { DEFAULT_CHAT_REQUEST_SETTINGS, Organization, type ChatRequestSettings, type NotificationMode, type QuietHours } from './organization.entity.js';
 
 @Injectable()
 export class OrganizationsService {
@@ -46,6 +46,8 @@ export class OrganizationsService {
       readNotificationUserIds: readers.map((row) => row.user.id),
       unreadReminderMinutes: organization.unreadReminderMinutes,
       chatRequests: withChatRequestDefaults(organization.chatRequestSettings),
+      timezone: organization.timezone,
+      quietHours: organization.quietHours,
     };
   }
 
@@ -70,6 +72,8 @@ export class OrganizationsService {
     if (dto.readNotificationUserIds) await this.refuseUnknownUsers(organizationId, dto.readNotificationUserIds, 'readNotificationUserIds');
     const chatRequests = dto.chatRequests;
     if (chatRequests) await this.refuseBadChatRequestSettings(organizationId, chatRequests);
+    if (dto.timezone !== undefined && !isValidTimezone(dto.timezone)) throw fieldError('timezone', `must be an IANA time zone such as America/Chicago; not ${dto.timezone}`, 422);
+    if (dto.quietHours && dto.quietHours.start === dto.quietHours.end) throw fieldError('quietHours.end', 'must differ from quietHours.start', 422);
     await this.em.transactional(async (em) => {
       // Locked when the chat-request settings change: whether escalation comes after the first response is
       // decided on the combined settings, so two PATCHes must not each check against what the other replaces.
@@ -79,6 +83,8 @@ export class OrganizationsService {
       if (restrictToCoordinator !== undefined) organization.contactMessagingRestrictToCoordinator = restrictToCoordinator;
       if (dto.unreadReminderMinutes !== undefined) organization.unreadReminderMinutes = dto.unreadReminderMinutes;
       if (chatRequests) organization.chatRequestSettings = mergeChatRequestSettings(organization.chatRequestSettings, chatRequests);
+      if (dto.timezone !== undefined) organization.timezone = dto.timezone;
+      if (dto.quietHours !== undefined) organization.quietHours = dto.quietHours && { start: dto.quietHours.start, end: dto.quietHours.end };
       await em.flush();
       if (allowedStaffIds) await replaceList(em, ContactMessagingStaff, 'user', organizationId, allowedStaffIds);
       if (allowedTeamIds) await replaceList(em, ContactMessagingTeam, 'team', organizationId, allowedTeamIds);
@@ -123,6 +129,8 @@ export interface OrganizationSettings {
   readNotificationUserIds: string[];
   unreadReminderMinutes: number;
   chatRequests: ChatRequestSettings;
+  timezone: string;
+  quietHours: QuietHours | null;
 }
 
 /** Stored settings with the defaults for any key missing (rows written before a key existed). */

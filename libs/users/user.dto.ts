@@ -34,6 +34,12 @@ export class CreateUserDto {
   @MinLength(12, { message: 'password must be at least 12 characters long' })
   @MaxLength(1024)
   password?: string;
+
+  @ApiPropertyOptional({ example: 'America/Chicago', nullable: true, description: "IANA time zone for quiet hours; none means the organisation's" })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsString({ message: 'timezone must be an IANA time zone such as America/Chicago, or null' })
+  @MaxLength(100, { message: 'timezone must be an IANA time zone such as America/Chicago, or null' })
+  timezone?: string | null;
 }
 
 /** An organisation's first admin: always able to log in, so the password is required. */
@@ -50,4 +56,10 @@ export class UpdateUserDto {
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsUUID('all', { message: 'coordinatorId must be a UUID or null' })
   coordinatorId?: string | null;
+
+  @ApiPropertyOptional({ example: 'America/Chicago', nullable: true, description: "IANA time zone for quiet hours; none means the organisation's" })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsString({ message: 'timezone must be an IANA time zone such as America/Chicago, or null' })
+  @MaxLength(100, { message: 'timezone must be an IANA time zone such as America/Chicago, or null' })
+  timezone?: string | null;
 }

@@ -3,11 +3,15 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { hashPassword } from '../auth/password.js';
+import { isValidTimezone } from '../chat-requests/business-hours.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { User } from './user.entity.js';
 
-export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'phone' | 'createdAt'> & { organizationId: string; coordinatorId: string | null };
+export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'phone' | 'timezone' | 'createdAt'> & {
+  organizationId: string;
+  coordinatorId: string | null;
+};
 
 export const toUserView = (user: User): UserView => ({
   id: user.id,
@@ -16,6 +20,7 @@ export const toUserView = (user: User): UserView => ({
   name: user.name,
   role: user.role,
   phone: user.phone,
+  timezone: user.timezone,
   coordinatorId: user.coordinator?.id ?? null,
   createdAt: user.createdAt,
 });
@@ -29,6 +34,7 @@ export class UsersService {
 
   async create(organizationId: string, dto: CreateUserDto): Promise<UserView> {
     const email = dto.email.toLowerCase();
+    if (dto.timezone) assertTimezone(dto.timezone);
     if (await this.em.count(User, { email })) throw fieldError('email', 'is already in use', 409);
     const user = this.em.create(User, {
       ...new User(),
@@ -37,6 +43,7 @@ export class UsersService {
       name: dto.name,
       role: dto.role,
       phone: dto.phone ?? null,
+      timezone: dto.timezone ?? null,
       passwordHash: dto.password ? await hashPassword(dto.password) : null,
     });
     try {
@@ -67,6 +74,14 @@ export class UsersService {
   async update(caller: AuthUser, id: string, dto: UpdateUserDto): Promise<UserView> {
     const user = await this.em.findOne(User, { id, organization: caller.organizationId });
     if (!user) throw new NotFoundException('user not found');
+    if (dto.timezone !== undefined && dto.timezone !== user.timezone) {
+      if (dto.timezone !== null) assertTimezone(dto.timezone);
+      user.timezone = dto.timezone;
+      await this.em.transactional(async (em) => {
+        await em.flush();
+        await this.audit.recordBy(caller, 'user.timezone_changed', 'user', user.id, { timezone: dto.timezone });
+      });
+    }
     if (dto.coordinatorId !== undefined && dto.coordinatorId !== (user.coordinator?.id ?? null)) {
       user.coordinator = dto.coordinatorId === null ? null : await this.coordinatorFor(user, dto.coordinatorId);
       await this.em.transactional(async (em) => {
@@ -83,4 +98,8 @@ export class UsersService {
     if (!coordinator) throw fieldError('coordinatorId', 'is not a staff or admin user of your organization', 422);
     return coordinator;
   }
+}
+
+function assertTimezone(zone: string): void {
+  if (!isValidTimezone(zone)) throw fieldError('timezone', `must be an IANA time zone such as America/Chicago; not ${zone}`, 422);
 }

@@ -361,7 +361,19 @@ describe('organisation structure (end to end)', () => {
         readNotificationUserIds: [],
         unreadReminderMinutes: 0,
         chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
+        timezone: 'UTC',
+        quietHours: null,
       });
+    });
+
+    test('time zone and quiet hours: set, cleared, and refused naming the field', async () => {
+      const fresh = await createOrganization(platform.baseUrl);
+      const set = await fresh.admin.patch('/v1/organization/settings', { timezone: 'America/Chicago', quietHours: { start: '21:00', end: '08:00' } });
+      expect(set.body).toMatchObject({ timezone: 'America/Chicago', quietHours: { start: '21:00', end: '08:00' } });
+      expect(fieldsOf(await fresh.admin.patch('/v1/organization/settings', { timezone: 'Mars/Olympus' }))).toEqual(['timezone']);
+      expect(fieldsOf(await fresh.admin.patch('/v1/organization/settings', { quietHours: { start: '25:00', end: '08:00' } }))).toEqual(['quietHours.start']);
+      expect(fieldsOf(await fresh.admin.patch('/v1/organization/settings', { quietHours: { start: '08:00', end: '08:00' } }))).toEqual(['quietHours.end']);
+      expect((await fresh.admin.patch('/v1/organization/settings', { quietHours: null })).body).toMatchObject({ timezone: 'America/Chicago', quietHours: null });
     });
 
     test('each PATCH changes only what it names, and a list given replaces the old one', async () => {
