@@ -31,7 +31,7 @@ const { snapshotAudience } = proxyActivities<CampaignActivities>({
  * retry claims in the ledger before it sends, so what went out is not sent again. The heartbeat lets a
  * worker that died mid-batch be noticed in seconds.
  */
-const { deliverCampaignBatch } = proxyActivities<CampaignActivities>({
+const { deliverCampaignBatch, deliverDeferredCampaignSends } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
@@ -41,8 +41,9 @@ const { deliverCampaignBatch } = proxyActivities<CampaignActivities>({
 /**
  * One campaign: at its delivery time, snapshot the audience (in PostgreSQL: no recipient ever enters this
  * history), then work through it in batches of CAMPAIGN_BATCH_SIZE, CAMPAIGN_BATCHES_IN_FLIGHT at a time,
- * continuing as new every CAMPAIGN_BATCHES_PER_RUN batches with only its position. Pause holds new
- * batches back (those in flight finish), resume goes on from the position, cancel sends nothing more.
+ * continuing as new every CAMPAIGN_BATCHES_PER_RUN batches with only its position; then the SMS and push
+ * that quiet hours held back, as the hours end. Pause holds new batches back (those in flight finish),
+ * resume goes on from the position, cancel sends nothing more.
  */
 export async function campaign(input: CampaignInput): Promise<CampaignState> {
   const state: CampaignState = {
@@ -121,8 +122,21 @@ export async function campaign(input: CampaignInput): Promise<CampaignState> {
       progress: { audienceSize: state.audienceSize!, nextSeq: state.nextSeq, paused: status() === 'paused' },
     });
   }
+  // 5. What quiet hours held back, as each recipient's hours end.
+  await deliverHeldSends();
   if (status() !== 'cancelled') await setStatus('completed');
   return { ...state };
+
+  async function deliverHeldSends(): Promise<void> {
+    for (;;) {
+      await condition(() => status() !== 'paused');
+      if (status() === 'cancelled') return;
+      const { more, nextAt } = await deliverDeferredCampaignSends(input.campaignId);
+      if (more) continue;
+      if (nextAt === null) return;
+      await condition(() => status() === 'cancelled', Math.max(1, nextAt - Date.now()));
+    }
+  }
 
   async function setStatus(status: CampaignPhase): Promise<void> {
     state.status = status;
