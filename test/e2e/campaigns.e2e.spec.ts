@@ -62,12 +62,12 @@ describe('campaigns (end to end)', () => {
     return response.body.id as string;
   };
   const campaign = async (id: string) => (await org.admin.get(`/v1/campaigns/${id}`)).body;
-  const finished = (id: string, status = 'completed') =>
+  const finished = (id: string, status = 'completed', timeoutMs = 180_000) =>
     eventually(async () => {
       const view = await campaign(id);
       expect(view.status).toBe(status);
       return view;
-    }, 60_000);
+    }, timeoutMs);
   const messageCenter = async (api: Api) => (await api.get('/v1/me/messages')).body.items as Array<{ title: string; body: string }>;
 
   test('a list of users: each gets one message-center entry and one email, in their own words; unknown ids are skipped', async () => {
@@ -192,6 +192,31 @@ describe('campaigns (end to end)', () => {
     });
     expect((await org.admin.get('/v1/campaigns')).body.items.map((item: { id: string }) => item.id)).toContain(id);
   }, 60_000);
+
+  test('quiet hours: a recipient for whom it is night gets the SMS when the night ends; the others at once', async () => {
+    const [night, day] = await Promise.all([
+      org.addUser('member', { name: 'Nora Night', phone: '+15555550101' }),
+      org.addUser('member', { name: 'Dan Day', phone: '+15555550102' }),
+    ]);
+    // Nora lives in Auckland; quiet hours there from an hour ago until the minute after next. Dan keeps the organisation's UTC.
+    expect(await org.admin.patch(`/v1/users/${night.id}`, { timezone: 'Pacific/Auckland' })).toMatchObject({ status: 200, body: { timezone: 'Pacific/Auckland' } });
+    const auckland = (offsetMinutes: number) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Pacific/Auckland', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(Date.now() + offsetMinutes * 60_000));
+    const quietHours = { start: auckland(-60), end: auckland(2) };
+    expect(await org.admin.patch('/v1/organization/settings', { quietHours })).toMatchObject({ status: 200 });
+    try {
+      const id = await scheduled({ channels: ['sms'], audience: { userIds: [night.id, day.id] } });
+      await eventually(async () => expect(fakes.twilio.delivered.map((sms) => sms.to)).toEqual(['+15555550102']));
+      expect((await campaign(id)).channels.sms).toMatchObject({ sent: 1, deferred: 1 });
+      const held = await platform.query<{ not_before: Date }>(`select not_before from delivery where subject_id = $1 and recipient_id = $2`, [id, night.id]);
+      expect(new Date(held[0].not_before).getTime()).toBeGreaterThan(Date.now());
+      await finished(id);
+      expect(fakes.twilio.delivered.map((sms) => sms.to).sort()).toEqual(['+15555550101', '+15555550102']);
+      expect((await campaign(id)).channels.sms).toMatchObject({ sent: 2, deferred: 0, pending: 0 });
+    } finally {
+      await org.admin.patch('/v1/organization/settings', { quietHours: null });
+    }
+  }, 240_000);
 
   describe('bad input is refused, naming the field, and writes nothing', () => {
     const count = async () => (await platform.query<{ n: number }>(`select count(*)::int as n from campaign`))[0].n;
