@@ -4,3 +4,4 @@ export { conversationMessage } from './conversation-message.js';
 export { reconcile } from './reconcile.js';
 export { chatRequest } from './chat-request.js';
 export { campaign } from './campaign.js';
+export { deliveryFallback } from './delivery-fallback.js';

@@ -22,6 +22,7 @@ import { ChatRequestReasonsModule } from '../../libs/chat-request-reasons/chat-r
 import { ChatRequestsModule } from '../../libs/chat-requests/chat-requests.module.js';
 import { CampaignsModule } from '../../libs/campaigns/campaigns.module.js';
 import { ProviderEventsModule } from '../../libs/provider-events/provider-events.module.js';
+import { CampaignFallbackModule } from '../../libs/campaigns/campaign-fallback.module.js';
 
 @Module({})
 export class ApiModule {
@@ -50,6 +51,8 @@ export class ApiModule {
         ChatRequestsModule,
         CampaignsModule,
         ProviderEventsModule,
+        // Listens to ProviderEventHooks, in the webhook's transaction: a bounced campaign email falls back to SMS.
+        CampaignFallbackModule,
       ],
       // Only the API serves /metrics through Nest; the worker has its own small server (apps/worker/main.ts).
       controllers: [MetricsController],

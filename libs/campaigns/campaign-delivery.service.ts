@@ -194,7 +194,11 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
     return { now: sendNow };
   }
 
-  /** A campaign delivery sent on its own (push, SMS, or an email retried alone): the recipient's own title and body. */
+  /**
+   * A campaign delivery sent on its own (push, SMS, or an email retried alone): the recipient's own title
+   * and body. Whatever its kind: a fallback SMS (`campaign_fallback`, campaign-fallback.ts) is worded as the
+   * campaign's own SMS would be, and is not sent once the campaign is cancelled.
+   */
   async render(delivery: Delivery): Promise<RenderedDelivery> {
     const campaign = await this.campaign(delivery.subjectId);
     if (!campaign) return { skip: 'the campaign no longer exists' };

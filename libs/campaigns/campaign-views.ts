@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NotFoundException } from '@nestjs/common';
-import type { Channel } from '../channels/channel.js';
-import type { CampaignStatus } from './campaign.entity.js';
+import type { Channel, ProviderChannel } from '../channels/channel.js';
+import type { CampaignFallback, CampaignStatus } from './campaign.entity.js';
 
 export interface ChannelProgress {
   pending: number;
@@ -19,6 +19,8 @@ export interface CampaignSummary {
   title: string;
   body: string;
   channels: Channel[];
+  /** `{ email: 'sms' }`: an SMS to whoever's email hard-bounces or is dropped; null without. */
+  fallback: CampaignFallback | null;
   deliverAt: Date;
   dismissAt: Date | null;
   createdAt: Date;
@@ -31,9 +33,19 @@ export interface CampaignSummary {
   skipped: number | null;
 }
 
-/** One campaign: each of its channels with its progress (push counts each of a recipient's devices). */
+/**
+ * One campaign: each of its channels with its progress (push counts each of a recipient's devices), and
+ * the fallback sends apart.
+ *
+ * `channels` counts only the campaign's own sends (ledger kind `campaign`), so each channel's numbers add
+ * up to the included recipients. A fallback SMS (kind `campaign_fallback`) goes only to those whose email
+ * failed for good, so it is counted in `fallbackSends.sms`, where `pending` is the fallbacks not yet sent
+ * (not the recipients without one). The email that failed stays `failed` under `channels.email`: that is
+ * what happened to the email; the recipients list shows the same recipient's sms row beside it.
+ */
 export interface CampaignView extends Omit<CampaignSummary, 'channels'> {
   channels: Partial<Record<Channel, ChannelProgress>>;
+  fallbackSends: Partial<Record<ProviderChannel, ChannelProgress>>;
 }
 
 export interface CampaignRow {
@@ -43,6 +55,7 @@ export interface CampaignRow {
   title: string;
   body: string;
   channels: Channel[];
+  fallback: CampaignFallback | null;
   deliver_at: Date;
   dismiss_at: Date | null;
   created_at: Date;
@@ -55,7 +68,7 @@ export interface CampaignRow {
 }
 
 export const CAMPAIGN_COLUMNS =
-  'c.id, c.name, c.status, c.title, c.body, c.channels, c.deliver_at, c.dismiss_at, c.created_at, c.started_at, c.completed_at, c.cancelled_at, c.workflow_id, c.recipients, c.skipped';
+  'c.id, c.name, c.status, c.title, c.body, c.channels, c.fallback, c.deliver_at, c.dismiss_at, c.created_at, c.started_at, c.completed_at, c.cancelled_at, c.workflow_id, c.recipients, c.skipped';
 
 const date = (value: Date | null) => (value === null ? null : new Date(value));
 
@@ -68,6 +81,7 @@ export function toCampaignSummary(row: CampaignRow): CampaignSummary {
     title: row.title,
     body: row.body,
     channels: row.channels,
+    fallback: row.fallback ?? null,
     deliverAt: new Date(row.deliver_at),
     dismissAt: date(row.dismiss_at),
     createdAt: new Date(row.created_at),
@@ -85,11 +99,12 @@ export async function campaignView(em: EntityManager, organizationId: string, id
   const [row] = await em.execute<CampaignRow[]>(`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = ? and c.organization_id = ?`, [id, organizationId]);
   if (!row) throw new NotFoundException('campaign not found');
   const [counts, [messageCenter]] = await Promise.all([
-    em.execute<Array<{ channel: Channel; sent: string; failed: string; skipped: string; deferred: string }>>(
-      `select channel, count(*) filter (where status = 'sent') as sent, count(*) filter (where status = 'failed') as failed,
+    em.execute<Array<{ kind: string; channel: Channel; sent: string; failed: string; skipped: string; deferred: string; waiting: string }>>(
+      `select kind, channel, count(*) filter (where status = 'sent') as sent, count(*) filter (where status = 'failed') as failed,
               count(*) filter (where status = 'skipped') as skipped,
-              count(*) filter (where status in ('pending', 'sending') and not_before > now()) as deferred
-         from delivery where subject_type = 'campaign' and subject_id = ? group by channel`,
+              count(*) filter (where status in ('pending', 'sending') and not_before > now()) as deferred,
+              count(*) filter (where status in ('pending', 'sending') and (not_before is null or not_before <= now())) as waiting
+         from delivery where subject_type = 'campaign' and subject_id = ? and kind in ('campaign', 'campaign_fallback') group by kind, channel`,
       [id],
     ),
     em.execute<Array<{ sent: string }>>(`select count(*) as sent from message where campaign_id = ?`, [id]),
@@ -98,7 +113,9 @@ export async function campaignView(em: EntityManager, organizationId: string, id
   const progress: Partial<Record<Channel, ChannelProgress>> = {};
   for (const channel of row.channels) {
     const found =
-      channel === 'message_center' ? { sent: messageCenter.sent, failed: '0', skipped: '0', deferred: '0' } : counts.find((c) => c.channel === channel);
+      channel === 'message_center'
+        ? { sent: messageCenter.sent, failed: '0', skipped: '0', deferred: '0' }
+        : counts.find((c) => c.kind === 'campaign' && c.channel === channel);
     const sent = Number(found?.sent ?? 0);
     const failed = Number(found?.failed ?? 0);
     const skipped = Number(found?.skipped ?? 0);
@@ -107,5 +124,15 @@ export async function campaignView(em: EntityManager, organizationId: string, id
     const pending = row.status === 'cancelled' ? 0 : Math.max(0, included - sent - failed - skipped - deferred);
     progress[channel] = { pending, sent, failed, skipped, deferred };
   }
-  return { ...toCampaignSummary(row), channels: progress };
+  const fallbackSends: Partial<Record<ProviderChannel, ChannelProgress>> = {};
+  for (const found of counts.filter((c) => c.kind === 'campaign_fallback')) {
+    fallbackSends[found.channel as ProviderChannel] = {
+      pending: Number(found.waiting),
+      sent: Number(found.sent),
+      failed: Number(found.failed),
+      skipped: Number(found.skipped),
+      deferred: Number(found.deferred),
+    };
+  }
+  return { ...toCampaignSummary(row), channels: progress, fallbackSends };
 }

@@ -66,10 +66,11 @@ export class DeliveryLedger {
   /**
    * Writes the rows for these sends (one per push subscription) and returns those still to send. A
    * channel the recipient cannot be reached on is not returned (and recorded as skipped if the plan says so).
+   * `em`: a caller's transaction to plan in (the rows then commit with it); by default the injected one.
    */
-  async plan(plan: DeliveryPlan): Promise<DeliveryTarget[]> {
+  async plan(plan: DeliveryPlan, em: EntityManager = this.em): Promise<DeliveryTarget[]> {
     const { subject } = plan;
-    const reach = await reachOf(this.em, plan.recipientIds, plan.channels);
+    const reach = await reachOf(em, plan.recipientIds, plan.channels);
     const rows: Array<Record<string, unknown>> = [];
     for (const recipientId of plan.recipientIds) {
       for (const channel of plan.channels) {
@@ -107,7 +108,7 @@ export class DeliveryLedger {
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
       // A repeated plan (a retried activity) inserts nothing new, so a skip is counted once, when it is written.
-      const inserted = await this.em.execute<Array<{ channel: string; status: string }>>(
+      const inserted = await em.execute<Array<{ channel: string; status: string }>>(
         `insert into delivery (${columns.join(', ')}) values ${chunk.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}
          on conflict do nothing returning channel, status`,
         chunk.flatMap((row) => columns.map((column) => row[column])),
@@ -115,7 +116,7 @@ export class DeliveryLedger {
       for (const row of inserted) if (row.status === 'skipped') this.metrics.deliveryRecorded(row.channel, 'skipped');
     }
     if (plan.recipientIds.length === 0) return [];
-    const pending = await this.em.execute<Array<{ id: string; channel: ProviderChannel }>>(
+    const pending = await em.execute<Array<{ id: string; channel: ProviderChannel }>>(
       `select id, channel from delivery
         where subject_type = ? and subject_id = ? and kind = ? and channel in (${plan.channels.map(() => '?').join(', ')})
           and recipient_id in (${plan.recipientIds.map(() => '?').join(', ')})

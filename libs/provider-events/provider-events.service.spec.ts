@@ -3,6 +3,7 @@ import { count, seedOrganization, seedUser } from '../../test/support/conversati
 import { TestDatabase } from '../../test/support/test-database.js';
 import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import type { Delivery } from '../delivery/delivery.entity.js';
+import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { ProviderEventHooks, type HardFailureEvent } from './provider-event-hooks.js';
 import { ProviderEventsModule } from './provider-events.module.js';
 import { ProviderEventsService, toProviderEvent } from './provider-events.service.js';
@@ -20,7 +21,7 @@ describe('ProviderEventsService (SendGrid events)', () => {
     const built = await db.module(ProviderEventsModule);
     service = built.get(ProviderEventsService);
     hooks = built.get(ProviderEventHooks);
-    hooks.onHardFailure((delivery, event) => {
+    hooks.onHardFailure(async (_em, delivery, event) => {
       hardFailures.push({ delivery, event });
     });
     organizationId = await seedOrganization(db);
@@ -167,22 +168,71 @@ describe('ProviderEventsService (SendGrid events)', () => {
     expect((refused as HttpException).getStatus()).toBe(400);
   });
 
-  it('a listener that throws is logged and does not keep the others from hearing, nor fail the post', async () => {
-    const heard: string[] = [];
-    const offFailing = hooks.onHardFailure(() => {
-      throw new Error('the fallback is down');
+  /** A listener that writes its decision down, as the campaign fallback does: an outbox entry named after the delivery. */
+  const writingListener = () =>
+    hooks.onHardFailure(async (em, delivery) => {
+      await WorkflowOutbox.start(em, { workflowType: 'fallback', workflowId: `fallback-${delivery.id}`, args: [], searchAttributes: {} });
     });
-    const offHearing = hooks.onHardFailure((delivery) => {
-      heard.push(delivery.id);
+  const outboxEntries = (deliveryId: string) => count(db, 'workflow_outbox where workflow_id = ?', [`fallback-${deliveryId}`]);
+
+  it("runs the listeners inside the post's transaction: they see the delivery failed before anyone else does, and what they write commits with the event", async () => {
+    const deliveryId = await sentDelivery();
+    const seen: Array<{ inside: unknown; outside: unknown; events: number }> = [];
+    const offSeeing = hooks.onHardFailure(async (em, delivery) => {
+      const [inside] = await em.execute<Array<{ status: string }>>(`select status from delivery where id = ?`, [delivery.id]);
+      const [{ n: events }] = await em.execute<Array<{ n: number }>>(`select count(*)::int as n from delivery_event where delivery_id = ?`, [delivery.id]);
+      // Another connection: the transaction has not committed yet.
+      const outside = (await deliveryRow(delivery.id)).status;
+      seen.push({ inside: inside.status, outside, events });
     });
+    const offWriting = writingListener();
     try {
-      const deliveryId = await sentDelivery();
-      expect(await post([event(deliveryId, 'dropped', { reason: 'Unsubscribed Address' })])).toEqual({ received: 1, recorded: 1 });
-      expect(heard).toEqual([deliveryId]);
+      const bounce = event(deliveryId, 'bounce', { type: 'bounce', reason: '550 no such user' });
+      expect(await post([bounce])).toEqual({ received: 1, recorded: 1 });
+      expect(seen).toEqual([{ inside: 'failed', outside: 'sent', events: 1 }]);
+      expect(await outboxEntries(deliveryId)).toBe(1);
+      expect(hardFailures).toHaveLength(1);
+
+      // The same event again: no listener is called, nothing more is written.
+      expect(await post([bounce])).toEqual({ received: 1, recorded: 0 });
+      expect(seen).toHaveLength(1);
+      expect(await outboxEntries(deliveryId)).toBe(1);
       expect(hardFailures).toHaveLength(1);
     } finally {
+      offSeeing();
+      offWriting();
+    }
+  });
+
+  it('a listener that throws rolls the whole post back, so SendGrid retries it; the retry is recorded and heard once', async () => {
+    const deliveryId = await sentDelivery();
+    const other = await sentDelivery();
+    const offWriting = writingListener();
+    const offFailing = hooks.onHardFailure(async () => {
+      throw new Error('the fallback is down');
+    });
+    const batch = [event(other, 'delivered'), event(deliveryId, 'dropped', { reason: 'Unsubscribed Address' })];
+    try {
+      await expect(post(batch)).rejects.toThrow('the fallback is down');
+      // Nothing of the post stays: not the events, not the failure, not what the first listener wrote.
+      expect(await deliveryRow(deliveryId)).toEqual({ status: 'sent', last_error: null });
+      expect(await recordedEvents(deliveryId)).toEqual([]);
+      expect(await recordedEvents(other)).toEqual([]);
+      expect(await outboxEntries(deliveryId)).toBe(0);
+    } finally {
       offFailing();
-      offHearing();
+    }
+    try {
+      hardFailures.length = 0;
+      expect(await post(batch)).toEqual({ received: 2, recorded: 2 });
+      expect(await deliveryRow(deliveryId)).toEqual({ status: 'failed', last_error: 'dropped: Unsubscribed Address' });
+      expect(await outboxEntries(deliveryId)).toBe(1);
+      expect(hardFailures.map((f) => [f.delivery.id, f.event])).toEqual([[deliveryId, 'dropped']]);
+      expect(await post(batch)).toEqual({ received: 2, recorded: 0 });
+      expect(await outboxEntries(deliveryId)).toBe(1);
+      expect(hardFailures).toHaveLength(1);
+    } finally {
+      offWriting();
     }
   });
 

@@ -83,8 +83,8 @@ export function toProviderEvent(raw: unknown, receivedAt: Date): ProviderEvent |
 /**
  * Records what SendGrid's Event Webhook reports about our emails, once per event: `delivered` and
  * `deferred` are only recorded; a hard `bounce` or a `dropped` also fails the delivery (`last_error`
- * "bounced: …" / "dropped: …") and is passed to the ProviderEventHooks. The post is trusted because the
- * controller's guard checked SendGrid's signature first.
+ * "bounced: …" / "dropped: …") and is passed to the ProviderEventHooks, all in one transaction. The post
+ * is trusted because the controller's guard checked SendGrid's signature first.
  */
 @Injectable()
 export class ProviderEventsService {
@@ -108,12 +108,11 @@ export class ProviderEventsService {
     for (const { delivery, event } of failed) {
       // Never the reason here: it may quote the receiving server, and logs get no addresses.
       this.logger.warn(`delivery ${delivery.id} failed: SendGrid reported ${event === 'bounce' ? 'a hard bounce' : 'it dropped'}`);
-      await this.hooks.hardFailure(delivery, event);
     }
     return { received: body.length, recorded };
   }
 
-  /** Stores the events not seen before, of email deliveries that exist, and fails the deliveries they say failed. */
+  /** Stores the events not seen before, of email deliveries that exist, fails the deliveries they say failed, and tells the listeners, in `em`'s transaction. */
   private async record(
     em: EntityManager,
     events: ProviderEvent[],
@@ -142,7 +141,11 @@ export class ProviderEventsService {
         `update delivery set status = 'failed', last_error = ? where id = ? and status = 'sent' returning *`,
         [`${event.kind}: ${event.reason ?? 'no reason given'}`.slice(0, MAX_REASON), event.deliveryId],
       );
-      if (row) failed.push({ delivery: em.map(Delivery, row), event: event.hardFailure! });
+      if (!row) continue;
+      const delivery = em.map(Delivery, row);
+      // In this transaction: what the listeners write (a fallback, its outbox entry) commits with the event or not at all.
+      await this.hooks.hardFailure(em, delivery, event.hardFailure!);
+      failed.push({ delivery, event: event.hardFailure! });
     }
     return { recorded: stored.size, failed };
   }

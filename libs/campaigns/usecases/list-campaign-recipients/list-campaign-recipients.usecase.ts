@@ -18,6 +18,8 @@ export interface CampaignRecipientRow {
   /** For a skipped recipient: what the audience named, and why it was skipped. */
   given: string | null;
   skipReason: string | null;
+  /** A fallback send (`campaign_fallback`: the SMS after their email failed for good), not one of the campaign's channels. */
+  fallback: boolean;
 }
 
 interface Position {
@@ -26,10 +28,18 @@ interface Position {
   target: string;
 }
 
+/*
+ * One row per recipient and channel of the campaign (kind `campaign`), and one per fallback send a
+ * recipient actually got (kind `campaign_fallback`), shown as that recipient's row of the fallback's
+ * channel (e.g. `sms`, with `fallback` true) beside the email row that failed. A recipient whose email
+ * went out has no such row: the fallback channel is not one of the campaign's, so there is nothing
+ * pending on it. A fallback channel the campaign also sends on is never a fallback (campaign-fallback.ts
+ * does not plan one), which keeps (seq, channel, target) unique for the cursor.
+ */
 const PAGE_SQL = `
-  with c as (select id, channels from campaign where id = ? and organization_id = ?),
+  with c as (select id, channels, fallback from campaign where id = ? and organization_id = ?),
   rows as (
-    select r.seq, r.user_id, u.name, u.email, ch.channel, coalesce(d.target, '') as target, r.given, r.skip_reason,
+    select r.seq, r.user_id, u.name, u.email, ch.channel, ch.kind = 'campaign_fallback' as fallback, coalesce(d.target, '') as target, r.given, r.skip_reason,
            case when r.status = 'skipped' then 'skipped'
                 when ch.channel = 'message_center' then case when m.id is null then 'pending' else 'sent' end
                 when d.status in ('pending', 'sending') and d.not_before > now() then 'deferred'
@@ -39,9 +49,16 @@ const PAGE_SQL = `
       from c
       join campaign_recipient r on r.campaign_id = c.id
       left join app_user u on u.id = r.user_id
-      cross join unnest(c.channels) as ch(channel)
+      cross join lateral (
+        select channel, 'campaign'::text as kind from unnest(c.channels) as channel
+        union all
+        select distinct f.value, 'campaign_fallback'::text from jsonb_each_text(coalesce(c.fallback, '{}'::jsonb)) as f
+         where r.status = 'included' and not f.value = any(c.channels)
+      ) as ch
       left join message m on ch.channel = 'message_center' and m.campaign_id = c.id and m.recipient_id = r.user_id
-      left join delivery d on ch.channel <> 'message_center' and d.subject_type = 'campaign' and d.subject_id = c.id and d.recipient_id = r.user_id and d.channel = ch.channel
+      left join delivery d on ch.channel <> 'message_center' and d.subject_type = 'campaign' and d.subject_id = c.id and d.recipient_id = r.user_id
+                          and d.channel = ch.channel and d.kind = ch.kind
+     where ch.kind = 'campaign' or d.id is not null
   )
   select * from rows where (seq, channel, target) > (?, ?, ?) and (?::text is null or channel = ?) and (?::text is null or status = ?)
   order by seq, channel, target limit ?`;
@@ -63,7 +80,7 @@ export class ListCampaignRecipients {
   /** Every row, a thousand at a time, as CSV lines (the header first): memory stays flat at any size. */
   async *csv(caller: AuthUser, id: string, query: Omit<ListCampaignRecipientsQuery, 'cursor' | 'limit'>): AsyncGenerator<string> {
     await this.assertCampaign(caller, id);
-    yield 'userId,name,email,channel,status,attempts,lastError,sentAt,given,skipReason\r\n';
+    yield 'userId,name,email,channel,status,attempts,lastError,sentAt,given,skipReason,fallback\r\n';
     let after: Position = { seq: 0, channel: '', target: '' };
     for (;;) {
       const rows = await this.rows(caller, id, query, after, 1000);
@@ -71,7 +88,19 @@ export class ListCampaignRecipients {
       yield rows
         .map(toRow)
         .map((row) =>
-          [row.userId, row.name, row.email, row.channel, row.status, row.attempts, row.lastError, row.sentAt?.toISOString() ?? null, row.given, row.skipReason]
+          [
+            row.userId,
+            row.name,
+            row.email,
+            row.channel,
+            row.status,
+            row.attempts,
+            row.lastError,
+            row.sentAt?.toISOString() ?? null,
+            row.given,
+            row.skipReason,
+            String(row.fallback),
+          ]
             .map(csvField)
             .join(','),
         )
@@ -117,6 +146,7 @@ function toRow(row: Record<string, unknown>): CampaignRecipientRow {
     sentAt: row.sent_at ? new Date(row.sent_at as string) : null,
     given: (row.given as string | null) ?? null,
     skipReason: (row.skip_reason as string | null) ?? null,
+    fallback: row.fallback === true,
   };
 }
 
