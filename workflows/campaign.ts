@@ -53,6 +53,8 @@ export async function campaign(input: CampaignInput): Promise<CampaignState> {
     nextSeq: input.progress?.nextSeq ?? 1,
   };
   let rescheduled = false;
+  /** The status writes, one after another in the order of the changes. */
+  let statusWrites: Promise<void> = Promise.resolve();
   // Read through a function: handlers change the status while this code awaits.
   const status = (): CampaignPhase => state.status;
 
@@ -138,9 +140,16 @@ export async function campaign(input: CampaignInput): Promise<CampaignState> {
     }
   }
 
-  async function setStatus(status: CampaignPhase): Promise<void> {
+  /**
+   * Changes the status, and mirrors it into PostgreSQL after the changes before it: two changes close
+   * together (a pause while a slow resume is still being written, a cancel while a pause is) would
+   * otherwise race, and the older write could land last.
+   */
+  function setStatus(status: CampaignPhase): Promise<void> {
     state.status = status;
-    await recordCampaignStatus(input.campaignId, status);
+    const written = statusWrites.then(() => recordCampaignStatus(input.campaignId, status));
+    statusWrites = written.catch(() => undefined);
+    return written;
   }
 
   function refuseUnless(allowed: CampaignPhase[], action: string) {
