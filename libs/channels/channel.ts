@@ -83,11 +83,15 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
-/** The provider is busy or failing (429, 5xx, network): retry with backoff. */
+/**
+ * The provider is busy or failing (429, 5xx, network): retry with backoff, or after `retryAfterMs` when the
+ * provider said how long to wait (a Retry-After header on its 429 or 503).
+ */
 export class TransientDeliveryError extends Error {
   constructor(
     message: string,
     readonly providerStatus?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'TransientDeliveryError';

@@ -1,4 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,11 +22,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelsModule } from '../../libs/channels/channels.module.js';
 import { NotificationRenderer } from '../../libs/channels/notification-renderer.js';
 import { NotificationSender } from '../../libs/channels/notification-sender.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryAfterHeader } from '../../libs/channels/providers/delivery-errors.js';
 import { LogEmailProvider, LogPushProvider, LogSmsProvider } from '../../libs/channels/providers/log.providers.js';
 import { SendgridEmailProvider } from '../../libs/channels/providers/sendgrid-email.provider.js';
 import { TwilioSmsProvider } from '../../libs/channels/providers/twilio-sms.provider.js';
 import { WebPushProvider } from '../../libs/channels/providers/web-push.provider.js';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../../libs/config/app-config.js';
+import { toActivityFailure } from '../../activities/delivery-failure.js';
 import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
 import type { LoopbackFake } from '../fakes/loopback-fake.js';
 import { PUSH_FAKE_CA_CERT, PushServiceFake, createPushSubscription, generateVapidKeys, pushFakeAgent } from '../fakes/push-service-fake.js';
@@ -195,6 +198,31 @@ describe('SendgridEmailProvider against the SendGrid fake', () => {
     expect(error).toMatchObject({ providerStatus: status });
   });
 
+  const in30s = () => new Date(Date.now() + 30_000).toUTCString();
+  it.each([
+    [429, '2 s', () => '2', 2_000],
+    [503, '120 s', () => '120', 120_000],
+    [429, 'an HTTP date 30 s ahead', in30s, 30_000],
+  ])('keeps the Retry-After of HTTP %i (%s) on the TransientDeliveryError, in ms', async (status, _what, retryAfter, expectedMs) => {
+    fake.respondWith(status, undefined, { 'Retry-After': retryAfter() });
+    const error = await deliveryError(provider.send({ email: 'ada@example.org', name: 'Ada' }, notification));
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toMatchObject({ providerStatus: status });
+    // An HTTP date has whole seconds and is read a moment later.
+    expect((error as TransientDeliveryError).retryAfterMs).toBeGreaterThan(expectedMs - 2_000);
+    expect((error as TransientDeliveryError).retryAfterMs).toBeLessThanOrEqual(expectedMs);
+  });
+
+  it('keeps the Retry-After of a batch request too, and none where there is none or the status is not 429/503', async () => {
+    const batch = [{ to: { email: 'ada@example.org', name: 'Ada' }, notification, deliveryId: 'delivery-1' }];
+    fake.respondWith(429, undefined, { 'Retry-After': '7' });
+    expect(await deliveryError(provider.sendBatch(batch))).toMatchObject({ providerStatus: 429, retryAfterMs: 7_000 });
+    fake.failNext(1, 429);
+    expect((await deliveryError(provider.sendBatch(batch))) as TransientDeliveryError).toMatchObject({ providerStatus: 429, retryAfterMs: undefined });
+    fake.respondWith(500, undefined, { 'Retry-After': '7' });
+    expect((await deliveryError(provider.sendBatch(batch))) as TransientDeliveryError).toMatchObject({ providerStatus: 500, retryAfterMs: undefined });
+  });
+
   it("turns an invalid address into a PermanentDeliveryError with SendGrid's reason, but no content or address", async () => {
     fake.rejectAddress('not-an-address@invalid');
     const error = await deliveryError(provider.send({ email: 'not-an-address@invalid', name: 'X' }, notification));
@@ -338,6 +366,13 @@ describe('WebPushProvider against the push service fake', () => {
     expect(error).toMatchObject({ providerStatus: status });
   });
 
+  it('keeps the Retry-After of a 429 on the TransientDeliveryError', async () => {
+    fake.respondWith(429, undefined, { 'Retry-After': '30' });
+    const error = await deliveryError(provider.send(createPushSubscription(baseUrl).subscription, notification));
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error).toMatchObject({ providerStatus: 429, retryAfterMs: 30_000 });
+  });
+
   it('turns another 4xx into a PermanentDeliveryError that is not "gone"', async () => {
     fake.failNext(1, 413);
     const error = await deliveryError(provider.send(createPushSubscription(baseUrl).subscription, notification));
@@ -383,6 +418,61 @@ describe('WebPushProvider against the push service fake', () => {
 
     expect(JSON.parse(stdout).providerMessageId).toMatch(new RegExp(`^${baseUrl}/messages/`));
     expect(JSON.parse(decrypt(fake.delivered[0]!.body)).body).toBe(notification.text);
+  });
+});
+
+describe('Retry-After', () => {
+  const now = Date.parse('2025-03-04T10:00:00Z');
+
+  it.each<[unknown, number | undefined]>([
+    ['0', 0],
+    ['2', 2_000],
+    [' 120 ', 120_000],
+    [['5', '60'], 5_000],
+    ['Tue, 04 Mar 2025 10:00:30 GMT', 30_000],
+    ['Tuesday, 04-Mar-25 10:01:00 GMT', 60_000],
+    ['Tue, 04 Mar 2025 09:59:00 GMT', 0],
+    ['3600', MAX_RETRY_AFTER_MS],
+    ['Wed, 05 Mar 2025 10:00:00 GMT', MAX_RETRY_AFTER_MS],
+    [undefined, undefined],
+    ['', undefined],
+    ['-3', undefined],
+    ['1.5', undefined],
+    ['soon', undefined],
+    [42, undefined],
+  ])('reads %j as %j ms', (value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+
+  it('is capped at 10 minutes', () => {
+    expect(MAX_RETRY_AFTER_MS).toBe(10 * 60_000);
+  });
+
+  it('is found among headers in any case, plain or with a get() as axios has', () => {
+    expect(retryAfterHeader({ 'retry-after': '3' })).toBe('3');
+    expect(retryAfterHeader({ 'Retry-After': '4' })).toBe('4');
+    expect(retryAfterHeader({ get: (name: string) => (name === 'retry-after' ? '5' : undefined) })).toBe('5');
+    expect(retryAfterHeader({ 'content-type': 'application/json' })).toBeUndefined();
+    expect(retryAfterHeader(undefined)).toBeUndefined();
+  });
+
+  it("becomes the activity failure's nextRetryDelay; a permanent refusal stays non-retryable, other errors as they are", () => {
+    const waited = toActivityFailure(new TransientDeliveryError('SendGrid refused the email: scripted HTTP 429', 429, 2_000));
+    expect(waited).toBeInstanceOf(ApplicationFailure);
+    expect(waited).toMatchObject({
+      type: 'TransientDeliveryError',
+      message: 'SendGrid refused the email: scripted HTTP 429',
+      nonRetryable: false,
+      nextRetryDelay: 2_000,
+    });
+
+    const plain = new TransientDeliveryError('SendGrid refused the email: HTTP 503', 503);
+    expect(toActivityFailure(plain)).toBe(plain);
+    const now = new TransientDeliveryError('SendGrid refused the email: HTTP 503', 503, 0);
+    expect(toActivityFailure(now)).toBe(now);
+    expect(toActivityFailure(new PermanentDeliveryError('no such address', 400))).toMatchObject({ type: 'PermanentDeliveryError', nonRetryable: true });
+    const bug = new Error('boom');
+    expect(toActivityFailure(bug)).toBe(bug);
   });
 });
 

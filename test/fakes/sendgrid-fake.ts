@@ -116,7 +116,9 @@ export class SendgridFake extends LoopbackFake<ReceivedSendgridMail> {
     const to = json.personalizations.flatMap((p) => p.to.map((address) => address.email));
     const invalidAt = to.findIndex((email) => this.invalidAddresses.has(email.toLowerCase()));
     let reply = this.nextScriptedReply();
-    if (reply && reply.body === undefined && reply.status >= 400) reply = sendgridError(reply.status, `scripted HTTP ${reply.status}`);
+    if (reply && reply.body === undefined && reply.status >= 400) {
+      reply = { ...sendgridError(reply.status, `scripted HTTP ${reply.status}`), ...(reply.headers ? { headers: reply.headers } : {}) };
+    }
     reply ??=
       invalidAt >= 0
         ? sendgridError(400, 'Does not contain a valid address.', `personalizations.0.to.${invalidAt}.email`)

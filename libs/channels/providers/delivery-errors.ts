@@ -40,9 +40,51 @@ export function redactEmailAddresses(reason: string, recipient?: string): string
   return (recipient ? reason.split(recipient).join('<recipient>') : reason).replace(EMAIL_LIKE, '<email>');
 }
 
-/** Turns an HTTP status into the contract's error type; 2xx/3xx never reach here. */
-export function deliveryErrorForStatus(status: number, reason: string): PermanentDeliveryError | TransientDeliveryError {
-  return isRetryableStatus(status) ? new TransientDeliveryError(reason, status) : new PermanentDeliveryError(reason, status);
+/**
+ * The longest wait a provider's Retry-After may ask of a retry. Beyond it (a misconfigured header, or a
+ * date far off because a clock is wrong) the retry comes after this long and the provider may say again.
+ */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/**
+ * A Retry-After header's value as a wait in milliseconds, at most MAX_RETRY_AFTER_MS: either delay-seconds
+ * ("120") or an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT", from `now`; 0 when already past). Undefined
+ * when there is none or it makes no sense. A repeated header counts by its first value.
+ */
+export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (typeof first !== 'string') return undefined;
+  const text = first.trim();
+  let ms: number;
+  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
+  else if (/[a-z]/i.test(text)) {
+    // Only a date has letters (a weekday or month name); Date.parse would read "1.5" or "-3" as dates too.
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) return undefined;
+    ms = Math.max(0, at - now);
+  } else return undefined;
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
+}
+
+/** The Retry-After header among response headers: a plain object (any case) or one with a `get`, such as axios's. */
+export function retryAfterHeader(headers: unknown): unknown {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const { get } = headers as { get?: unknown };
+  if (typeof get === 'function') {
+    const value: unknown = get.call(headers, 'retry-after');
+    if (value !== undefined && value !== null && value !== false) return value;
+  }
+  const key = Object.keys(headers).find((name) => name.toLowerCase() === 'retry-after');
+  return key === undefined ? undefined : (headers as Record<string, unknown>)[key];
+}
+
+/**
+ * Turns an HTTP status into the contract's error type; 2xx/3xx never reach here. The response's
+ * Retry-After, for a 429 or 503, is kept on the error for the retry to wait that long.
+ */
+export function deliveryErrorForStatus(status: number, reason: string, retryAfter?: unknown): PermanentDeliveryError | TransientDeliveryError {
+  if (!isRetryableStatus(status)) return new PermanentDeliveryError(reason, status);
+  return new TransientDeliveryError(reason, status, status === 429 || status === 503 ? parseRetryAfter(retryAfter) : undefined);
 }
 
 /** What is stored as a delivery's last error: the error's name and message, bounded. */

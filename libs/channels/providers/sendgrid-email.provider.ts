@@ -14,7 +14,7 @@ import {
   type SendOptions,
   type SendResult,
 } from '../channel.js';
-import { deliveryErrorForStatus, isNetworkError, redactRecipient } from './delivery-errors.js';
+import { deliveryErrorForStatus, isNetworkError, redactRecipient, retryAfterHeader } from './delivery-errors.js';
 import { requestTimeoutOf, runProviderRequest, type ProviderRequestOptions } from './provider-request.js';
 
 // @sendgrid 8.1.6 typings declare the `Client` and `MailService` classes as named exports beside
@@ -123,17 +123,21 @@ function threadingHeaders(threading: EmailThreading): Record<string, string> {
   };
 }
 
-/** SendGrid's ResponseError: `code` is the HTTP status, `response.body.errors[].message` the reason. */
+/**
+ * SendGrid's ResponseError: `code` is the HTTP status, `response.body.errors[].message` the reason,
+ * `response.headers` axios's headers of the answer (with Retry-After on a 429).
+ */
 interface SendgridResponseError {
   code: number;
-  response?: { body?: { errors?: Array<{ message?: string }> } };
+  response?: { headers?: unknown; body?: { errors?: Array<{ message?: string }> } };
 }
 
 function toDeliveryError(error: unknown, recipient: string): unknown {
   const status = (error as Partial<SendgridResponseError> | null)?.code;
   if (typeof status === 'number') {
-    const reason = (error as SendgridResponseError).response?.body?.errors?.[0]?.message ?? `HTTP ${status}`;
-    return deliveryErrorForStatus(status, `SendGrid refused the email: ${redactRecipient(reason, recipient)}`);
+    const { response } = error as SendgridResponseError;
+    const reason = response?.body?.errors?.[0]?.message ?? `HTTP ${status}`;
+    return deliveryErrorForStatus(status, `SendGrid refused the email: ${redactRecipient(reason, recipient)}`, retryAfterHeader(response?.headers));
   }
   if (isNetworkError(error)) return new TransientDeliveryError(`SendGrid unreachable: ${(error as Error).message}`);
   return error; // a bug on our side (e.g. the SDK rejecting malformed data): let it surface as is

@@ -80,7 +80,7 @@ export class WebPushProvider implements PushProvider {
       }
       const { status, headers } = answer;
       if (status === 404 || status === 410) throw new PushSubscriptionGoneError(target.endpoint, status);
-      if (status < 200 || status > 299) throw deliveryErrorForStatus(status, `push service refused the notification (HTTP ${status})`);
+      if (status < 200 || status > 299) throw deliveryErrorForStatus(status, `push service refused the notification (HTTP ${status})`, headers['retry-after']);
       // RFC 8030 §5: the push service names the message it accepted in Location.
       return { providerMessageId: headers.location };
     });
