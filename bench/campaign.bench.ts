@@ -112,7 +112,13 @@ export async function benchCampaign(platform: Platform, sendgrid: SendgridFake):
     lastMessageCenterSeconds: (last.getTime() - due) / 1000,
     sendgridRequests: sendgrid.delivered.filter((mail) => mail.personalizations.some((p) => p.to[0].email.startsWith('campaign-'))).length,
     workerPeakRssMb: peakRssKb === null ? null : Math.round(peakRssKb / 1024),
-    singles: { messages: singleEmails.length, dueAfterDeliverAtMs: SINGLES_AFTER_MS, p50Ms: singlesLag.p50Ms, p99Ms: singlesLag.p99Ms, maxMs: singlesLag.maxMs },
+    singles: {
+      messages: singleEmails.length,
+      dueAfterDeliverAtMs: SINGLES_AFTER_MS,
+      p50Ms: singlesLag.p50Ms,
+      p99Ms: singlesLag.p99Ms,
+      maxMs: singlesLag.maxMs,
+    },
   };
 }
 

@@ -80,11 +80,19 @@ export async function benchCampaignBaseline(recipients: number, sendgrid: Sendgr
           await db.query(`update delivery set status = 'sending', attempts = attempts + 1 where id = $1 and status = 'pending'`, [delivery.id]);
           const result = await email.send(
             { email: address, name },
-            { subject: `Hello ${name.split(' ')[0]}`, text: `Bench news for you, ${name}.`, html: `<p>Bench news for you, ${name}.</p>`, url: 'https://bench.test' },
+            {
+              subject: `Hello ${name.split(' ')[0]}`,
+              text: `Bench news for you, ${name}.`,
+              html: `<p>Bench news for you, ${name}.</p>`,
+              url: 'https://bench.test',
+            },
             undefined,
             { deliveryId: delivery.id },
           );
-          await db.query(`update delivery set status = 'sent', sent_at = now(), provider_message_id = $2 where id = $1`, [delivery.id, result.providerMessageId ?? null]);
+          await db.query(`update delivery set status = 'sent', sent_at = now(), provider_message_id = $2 where id = $1`, [
+            delivery.id,
+            result.providerMessageId ?? null,
+          ]);
         }
         done += 1;
       },

@@ -130,7 +130,11 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
    * The campaign's SMS and push held back by quiet hours whose time has come, up to a batch of them; and
    * when the next ones fall due. The workflow calls it until nothing is held.
    */
-  async deliverDeferred(campaignId: string, signal?: AbortSignal, heartbeat: () => void = () => undefined): Promise<{ sent: number; more: boolean; nextAt: number | null }> {
+  async deliverDeferred(
+    campaignId: string,
+    signal?: AbortSignal,
+    heartbeat: () => void = () => undefined,
+  ): Promise<{ sent: number; more: boolean; nextAt: number | null }> {
     const campaign = await this.campaign(campaignId);
     if (!campaign || campaign.status === 'cancelled') return { sent: 0, more: false, nextAt: null };
     const due = await this.em.execute<Array<{ id: string }>>(
@@ -186,10 +190,9 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
       else sendNow.push(row.id);
     }
     if (hold.length) {
-      await this.em.execute(
-        `update delivery d set not_before = h.until from jsonb_to_recordset(?::jsonb) as h(id uuid, until timestamptz) where d.id = h.id`,
-        [JSON.stringify(hold)],
-      );
+      await this.em.execute(`update delivery d set not_before = h.until from jsonb_to_recordset(?::jsonb) as h(id uuid, until timestamptz) where d.id = h.id`, [
+        JSON.stringify(hold),
+      ]);
     }
     return { now: sendNow };
   }

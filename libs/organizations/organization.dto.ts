@@ -166,13 +166,17 @@ export class QuietHoursDto {
 }
 
 export class UpdateOrganizationSettingsDto {
-  @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA time zone of users who have none of their own (quiet hours)" })
+  @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA time zone of users who have none of their own (quiet hours)' })
   @IfGiven()
   @IsString({ message: 'timezone must be an IANA time zone such as America/Chicago' })
   @MaxLength(100, { message: 'timezone must be an IANA time zone such as America/Chicago' })
   timezone?: string;
 
-  @ApiPropertyOptional({ type: () => QuietHoursDto, nullable: true, description: 'campaign SMS and push wait outside these hours, in each recipient’s zone; null: never' })
+  @ApiPropertyOptional({
+    type: () => QuietHoursDto,
+    nullable: true,
+    description: 'campaign SMS and push wait outside these hours, in each recipient’s zone; null: never',
+  })
   @ValidateIf((_, value) => value !== undefined && value !== null)
   @IsObject({ message: 'quietHours must be an object { start, end } or null' })
   @ValidateNested()

@@ -72,7 +72,8 @@ export class OrganizationsService {
     if (dto.readNotificationUserIds) await this.refuseUnknownUsers(organizationId, dto.readNotificationUserIds, 'readNotificationUserIds');
     const chatRequests = dto.chatRequests;
     if (chatRequests) await this.refuseBadChatRequestSettings(organizationId, chatRequests);
-    if (dto.timezone !== undefined && !isValidTimezone(dto.timezone)) throw fieldError('timezone', `must be an IANA time zone such as America/Chicago; not ${dto.timezone}`, 422);
+    if (dto.timezone !== undefined && !isValidTimezone(dto.timezone))
+      throw fieldError('timezone', `must be an IANA time zone such as America/Chicago; not ${dto.timezone}`, 422);
     if (dto.quietHours && dto.quietHours.start === dto.quietHours.end) throw fieldError('quietHours.end', 'must differ from quietHours.start', 422);
     await this.em.transactional(async (em) => {
       // Locked when the chat-request settings change: whether escalation comes after the first response is

@@ -199,9 +199,14 @@ describe('campaigns (end to end)', () => {
       org.addUser('member', { name: 'Dan Day', phone: '+15555550102' }),
     ]);
     // Nora lives in Auckland; quiet hours there from an hour ago until the minute after next. Dan keeps the organisation's UTC.
-    expect(await org.admin.patch(`/v1/users/${night.id}`, { timezone: 'Pacific/Auckland' })).toMatchObject({ status: 200, body: { timezone: 'Pacific/Auckland' } });
+    expect(await org.admin.patch(`/v1/users/${night.id}`, { timezone: 'Pacific/Auckland' })).toMatchObject({
+      status: 200,
+      body: { timezone: 'Pacific/Auckland' },
+    });
     const auckland = (offsetMinutes: number) =>
-      new Intl.DateTimeFormat('en-GB', { timeZone: 'Pacific/Auckland', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(Date.now() + offsetMinutes * 60_000));
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Pacific/Auckland', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+        new Date(Date.now() + offsetMinutes * 60_000),
+      );
     const quietHours = { start: auckland(-60), end: auckland(2) };
     expect(await org.admin.patch('/v1/organization/settings', { quietHours })).toMatchObject({ status: 200 });
     try {

@@ -373,7 +373,10 @@ describe('organisation structure (end to end)', () => {
       expect(fieldsOf(await fresh.admin.patch('/v1/organization/settings', { timezone: 'Mars/Olympus' }))).toEqual(['timezone']);
       expect(fieldsOf(await fresh.admin.patch('/v1/organization/settings', { quietHours: { start: '25:00', end: '08:00' } }))).toEqual(['quietHours.start']);
       expect(fieldsOf(await fresh.admin.patch('/v1/organization/settings', { quietHours: { start: '08:00', end: '08:00' } }))).toEqual(['quietHours.end']);
-      expect((await fresh.admin.patch('/v1/organization/settings', { quietHours: null })).body).toMatchObject({ timezone: 'America/Chicago', quietHours: null });
+      expect((await fresh.admin.patch('/v1/organization/settings', { quietHours: null })).body).toMatchObject({
+        timezone: 'America/Chicago',
+        quietHours: null,
+      });
     });
 
     test('each PATCH changes only what it names, and a list given replaces the old one', async () => {
