@@ -1,29 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsDefined,
-  IsIn,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  MaxLength,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { IsDefined, IsIn, IsISO8601, IsObject, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { CHANNELS, type Channel } from '../channels/channel.js';
 import { PageQuery } from '../messages/dto/list-messages.query.js';
-import { MAX_TITLE_LENGTH } from '../messages/dto/schedule-message.dto.js';
+import { DeliveryScheduleDto, MAX_TITLE_LENGTH } from '../messages/dto/schedule-message.dto.js';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign.entity.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-export class CreateCampaignDto {
+export class CreateCampaignDto extends DeliveryScheduleDto {
   @ApiProperty({ maxLength: 200, example: 'Open enrolment reminder' })
   @Transform(trim)
   @IsString({ message: 'name must be a string' })
@@ -42,24 +27,6 @@ export class CreateCampaignDto {
   @IsString({ message: 'body must be a string' })
   @MinLength(1, { message: 'body must not be empty' })
   body: string;
-
-  @ApiProperty({ enum: CHANNELS, isArray: true })
-  @IsArray({ message: 'channels must be an array' })
-  @ArrayMinSize(1, { message: 'channels must name at least one channel' })
-  @ArrayMaxSize(CHANNELS.length)
-  @ArrayUnique({ message: 'channels must not repeat a channel' })
-  @IsIn(CHANNELS, { each: true, message: `channels must contain only ${CHANNELS.join(', ')}` })
-  channels: Channel[];
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'default: now' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'deliverAt must be an ISO 8601 date-time' })
-  deliverAt?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'when every message of the campaign leaves the message center' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'dismissAt must be an ISO 8601 date-time' })
-  dismissAt?: string;
 
   @ApiProperty({ description: '{ userIds } | { segment: { roles?, programIds?, clientAccountIds?, teamIds? } } | { csvAttachmentId }' })
   @IsDefined({ message: 'audience is required' })

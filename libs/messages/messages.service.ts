@@ -1,6 +1,5 @@
 import { EntityManager, ObjectQuery, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { cancelSignal, rescheduleSignal, workflowIdForMessage, type RescheduleSignalInput } from '../../workflows/scheduled-message.contract.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -14,10 +13,7 @@ import { checkRecipientTemplate, compileRecipientTemplate, hasTemplateVariables,
 import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
 import { storeScheduledMessage } from './store-scheduled-message.js';
-
-const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
-/** A deliverAt this little in the past is the caller's clock, not a mistake: deliver now. */
-const PAST_TOLERANCE_MS = 5 * 60_000;
+import { deliveryWindow, idempotentRequest, MAX_SCHEDULE_AHEAD_MS, PAST_TOLERANCE_MS } from './delivery-window.js';
 
 /** What staff do with scheduled messages: schedule, list, look at, cancel, reschedule. */
 @Injectable()
@@ -28,9 +24,8 @@ export class MessagesService {
   ) {}
 
   async schedule(caller: AuthUser, dto: ScheduleMessageDto, idempotencyKey?: string) {
-    const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
+    const { requestHash } = idempotentRequest(idempotencyKey, dto);
     if (idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw fieldError('Idempotency-Key', 'must be 1 to 200 visible ASCII characters');
       const earlier = await this.findByIdempotencyKey(caller, idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
@@ -38,11 +33,7 @@ export class MessagesService {
     checkRecipientTemplate(dto.title, 'title');
     checkRecipientTemplate(dto.body, 'body');
     const now = Date.now();
-    const deliverAt = dto.deliverAt ? new Date(dto.deliverAt) : new Date(now);
-    if (deliverAt.getTime() < now - PAST_TOLERANCE_MS) throw fieldError('deliverAt', 'must not be in the past');
-    if (deliverAt.getTime() > now + MAX_SCHEDULE_AHEAD_MS) throw fieldError('deliverAt', 'must be at most a year ahead');
-    const dismissAt = dto.dismissAt ? new Date(dto.dismissAt) : null;
-    if (dismissAt && dismissAt <= deliverAt) throw fieldError('dismissAt', 'must be after deliverAt');
+    const { deliverAt, dismissAt } = deliveryWindow(dto, now);
     // Plain text (nearly every message) is stored as sent, by the one statement below; only a template costs
     // the look-up of the names it needs.
     const { title, body } =

@@ -24,7 +24,28 @@ const TEMPLATE_DESCRIPTION =
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-export class ScheduleMessageDto {
+/** What anything scheduled is sent on, and when it arrives and leaves the message center (checked by deliveryWindow). */
+export class DeliveryScheduleDto {
+  @ApiProperty({ enum: CHANNELS, isArray: true, example: ['message_center', 'email'] })
+  @IsArray({ message: 'channels must be an array' })
+  @ArrayMinSize(1, { message: 'channels must name at least one channel' })
+  @ArrayMaxSize(CHANNELS.length)
+  @ArrayUnique({ message: 'channels must not repeat a channel' })
+  @IsIn(CHANNELS, { each: true, message: `channels must contain only ${CHANNELS.join(', ')}` })
+  channels: Channel[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'default: now; at most a year ahead' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'deliverAt must be an ISO 8601 date-time' })
+  deliverAt?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the message leaves the message center; after deliverAt' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'dismissAt must be an ISO 8601 date-time' })
+  dismissAt?: string;
+}
+
+export class ScheduleMessageDto extends DeliveryScheduleDto {
   @ApiProperty({ format: 'uuid', description: 'a user of your organisation' })
   @IsUUID('all', { message: 'recipientId must be a UUID' })
   recipientId: string;
@@ -44,24 +65,6 @@ export class ScheduleMessageDto {
   @IsString({ message: 'body must be a string' })
   @MinLength(1, { message: 'body must not be empty' })
   body: string;
-
-  @ApiProperty({ enum: CHANNELS, isArray: true, example: ['message_center', 'email'] })
-  @IsArray({ message: 'channels must be an array' })
-  @ArrayMinSize(1, { message: 'channels must name at least one channel' })
-  @ArrayMaxSize(CHANNELS.length)
-  @ArrayUnique({ message: 'channels must not repeat a channel' })
-  @IsIn(CHANNELS, { each: true, message: `channels must contain only ${CHANNELS.join(', ')}` })
-  channels: Channel[];
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'default: now; at most a year ahead' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'deliverAt must be an ISO 8601 date-time' })
-  deliverAt?: string;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'when the message leaves the message center; after deliverAt' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'dismissAt must be an ISO 8601 date-time' })
-  dismissAt?: string;
 }
 
 export class RescheduleMessageDto {

@@ -1,9 +1,9 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { AuditService } from '../../../audit/audit.service.js';
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { fieldError } from '../../../http/api-error.filter.js';
+import { deliveryWindow, idempotentRequest } from '../../../messages/delivery-window.js';
 import { WorkflowOutbox } from '../../../outbox/workflow-outbox.js';
 import { checkRecipientTemplate } from '../../../templates/recipient-template.js';
 import { parseAudience } from '../../audience/audience.js';
@@ -12,9 +12,6 @@ import { campaignWorkflowStart } from '../../campaign-workflow.js';
 import { CreateCampaignDto } from '../../campaign.dto.js';
 import type { CampaignFallback } from '../../campaign.entity.js';
 
-const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600_000;
-/** A deliverAt this little in the past is the caller's clock, not a mistake: deliver now. */
-const PAST_TOLERANCE_MS = 5 * 60_000;
 export const MAX_CAMPAIGN_BODY_BYTES = 64 * 1024;
 
 export interface ScheduledCampaign {
@@ -39,9 +36,8 @@ export class CreateCampaign {
   ) {}
 
   async execute(caller: AuthUser, dto: CreateCampaignDto, idempotencyKey?: string): Promise<ScheduledCampaign> {
-    const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
+    const { requestHash } = idempotentRequest(idempotencyKey, dto);
     if (idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) throw fieldError('Idempotency-Key', 'must be 1 to 200 visible ASCII characters');
       const earlier = await this.earlier(caller, idempotencyKey, requestHash);
       if (earlier) return earlier;
     }
@@ -49,11 +45,7 @@ export class CreateCampaign {
     checkRecipientTemplate(dto.title, 'title');
     checkRecipientTemplate(dto.body, 'body');
     const now = Date.now();
-    const deliverAt = dto.deliverAt ? new Date(dto.deliverAt) : new Date(now);
-    if (deliverAt.getTime() < now - PAST_TOLERANCE_MS) throw fieldError('deliverAt', 'must not be in the past');
-    if (deliverAt.getTime() > now + MAX_SCHEDULE_AHEAD_MS) throw fieldError('deliverAt', 'must be at most a year ahead');
-    const dismissAt = dto.dismissAt ? new Date(dto.dismissAt) : null;
-    if (dismissAt && dismissAt <= deliverAt) throw fieldError('dismissAt', 'must be after deliverAt');
+    const { deliverAt, dismissAt } = deliveryWindow(dto, now);
     const fallback = parseFallback(dto.fallback, dto.channels);
     const audience = parseAudience(dto.audience);
     await this.audiences.check(caller.organizationId, audience);
