@@ -398,6 +398,8 @@ describe('organisation structure (end to end)', () => {
         readNotificationUserIds: [carol.id, fresh.adminId].sort(),
         unreadReminderMinutes: 10080,
         chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
+        timezone: 'UTC',
+        quietHours: null,
       };
       expect(first.body).toEqual(everything);
 
@@ -420,6 +422,8 @@ describe('organisation structure (end to end)', () => {
         readNotificationUserIds: [],
         unreadReminderMinutes: 30,
         chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
+        timezone: 'UTC',
+        quietHours: null,
       });
       expect((await fresh.admin.get('/v1/organization/settings')).body).toEqual(cleared.body);
       expect((await fresh.admin.patch('/v1/organization/settings', {})).body).toEqual(cleared.body);
