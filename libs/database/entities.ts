@@ -18,7 +18,7 @@ import { InboundEmail } from '../conversations/inbound-email.entity.js';
 import { Enrollment, Program } from '../programs/program.entity.js';
 import { ChatRequestReason } from '../chat-requests/chat-request-reason.entity.js';
 import { ChatRequest, ChatRequestEvent } from '../chat-requests/chat-request.entity.js';
-import { AwayPeriod } from '../coverage/away-period.entity.js';
+import { AwayPeriod } from '../away-periods/away-period.entity.js';
 import { Campaign, CampaignRecipient } from '../campaigns/campaign.entity.js';
 
 /** Every entity, listed once: the ORM, the migrations and the tests all read this list. */

@@ -4,7 +4,7 @@ import { careManagerChangedSignal, workflowIdForChatRequest } from '../../workfl
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatRequest } from '../chat-requests/chat-request.entity.js';
-import { awayPeriodNotices, lockAwayPeriodsOf } from '../coverage/away-period-notices.js';
+import { awayPeriodNotices, lockAwayPeriodsOf } from '../away-periods/away-period-notices.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';

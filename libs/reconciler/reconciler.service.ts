@@ -9,7 +9,7 @@ import { MessageDeliveryService } from '../messages/message-delivery.service.js'
 import { WorkflowOutbox, type OutboxCommand } from '../outbox/workflow-outbox.js';
 import { workflowIdForChatRequest } from '../../workflows/chat-request.contract.js';
 import { chatRequestWorkflowStart } from '../chat-requests/chat-request-workflow.js';
-import { awayPeriodNotices } from '../coverage/away-period-notices.js';
+import { awayPeriodNotices } from '../away-periods/away-period-notices.js';
 import { scheduledMessageWorkflowStart } from '../messages/scheduled-message-workflow.js';
 import { WorkflowGateway, type WorkflowStart } from '../temporal/workflow-gateway.js';
 

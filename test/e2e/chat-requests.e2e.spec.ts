@@ -271,7 +271,7 @@ describe('chat requests (end to end)', () => {
       expect(await dana.api.post(`/v1/tasks/${created.id}/claim`)).toMatchObject({ status: 200 });
       expect(await close(dana, created.id)).toMatchObject({ status: 200 });
     } finally {
-      expect(await sam.api.delete(`/v1/coverage/${away.body.id}`)).toMatchObject({ status: 204 });
+      expect(await sam.api.delete(`/v1/away-periods/${away.body.id}`)).toMatchObject({ status: 204 });
     }
   });
 
@@ -304,7 +304,7 @@ describe('chat requests (end to end)', () => {
     const created = await opened(nia);
     const away = await sam.api.post('/v1/coverage', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(1), until: secondsFromNow(3600) });
     await eventually(async () => expect(await task(created.id)).toMatchObject({ assignee: { id: dana.id } }), 20_000);
-    expect(await sam.api.delete(`/v1/coverage/${away.body.id}`)).toMatchObject({ status: 204 });
+    expect(await sam.api.delete(`/v1/away-periods/${away.body.id}`)).toMatchObject({ status: 204 });
     await eventually(async () => expect(await task(created.id)).toMatchObject({ assignee: { id: sam.id }, covering: false }), 20_000);
     expect(await close(sam, created.id)).toMatchObject({ status: 200 });
   });

@@ -193,7 +193,7 @@ describe('chat-request settings and coverage (end to end)', () => {
           details: { userId: staff.id, coveredById: secondStaff.id, from: iso(body.from), until: iso(body.until) },
         },
       ]);
-      expect((await org.admin.delete(`/v1/coverage/${created.body.id}`)).status).toBe(204);
+      expect((await org.admin.delete(`/v1/away-periods/${created.body.id}`)).status).toBe(204);
     });
 
     test('staff set their own periods, already started ones too, and an admin may be covered or cover', async () => {
@@ -202,7 +202,7 @@ describe('chat-request settings and coverage (end to end)', () => {
       expect(own.body.coveredBy).toEqual({ id: org.adminId, name: 'Ada Admin' });
       const forAdmin = await create(org.admin, period(org.adminId, thirdStaff.id));
       expect(forAdmin.status).toBe(201);
-      for (const id of [own.body.id, forAdmin.body.id]) expect((await org.admin.delete(`/v1/coverage/${id}`)).status).toBe(204);
+      for (const id of [own.body.id, forAdmin.body.id]) expect((await org.admin.delete(`/v1/away-periods/${id}`)).status).toBe(204);
     });
 
     test('staff may not set a period for someone else, members not at all', async () => {
@@ -278,19 +278,19 @@ describe('chat-request settings and coverage (end to end)', () => {
       const mine = (await create(staff.api, period(staff.id, secondStaff.id))).body;
       const theirs = (await create(org.admin, period(secondStaff.id, staff.id))).body;
 
-      expect((await staff.api.delete(`/v1/coverage/${theirs.id}`)).status).toBe(403);
-      expect((await thirdStaff.api.delete(`/v1/coverage/${mine.id}`)).status).toBe(403);
-      expect((await member.api.delete(`/v1/coverage/${mine.id}`)).status).toBe(403);
-      expect((await other.admin.delete(`/v1/coverage/${mine.id}`)).status).toBe(404);
-      expect((await otherStaff.api.delete(`/v1/coverage/${mine.id}`)).status).toBe(404);
-      expect((await org.admin.delete(`/v1/coverage/${UNKNOWN_ID}`)).status).toBe(404);
-      expect((await org.admin.delete('/v1/coverage/not-an-id')).status).toBe(400);
+      expect((await staff.api.delete(`/v1/away-periods/${theirs.id}`)).status).toBe(403);
+      expect((await thirdStaff.api.delete(`/v1/away-periods/${mine.id}`)).status).toBe(403);
+      expect((await member.api.delete(`/v1/away-periods/${mine.id}`)).status).toBe(403);
+      expect((await other.admin.delete(`/v1/away-periods/${mine.id}`)).status).toBe(404);
+      expect((await otherStaff.api.delete(`/v1/away-periods/${mine.id}`)).status).toBe(404);
+      expect((await org.admin.delete(`/v1/away-periods/${UNKNOWN_ID}`)).status).toBe(404);
+      expect((await org.admin.delete('/v1/away-periods/not-an-id')).status).toBe(400);
 
-      const removed = await staff.api.delete(`/v1/coverage/${mine.id}`);
+      const removed = await staff.api.delete(`/v1/away-periods/${mine.id}`);
       expect(removed.status).toBe(204);
       expect(removed.body).toBeUndefined();
-      expect((await org.admin.delete(`/v1/coverage/${theirs.id}`)).status).toBe(204);
-      expect((await org.admin.delete(`/v1/coverage/${theirs.id}`)).status).toBe(404);
+      expect((await org.admin.delete(`/v1/away-periods/${theirs.id}`)).status).toBe(204);
+      expect((await org.admin.delete(`/v1/away-periods/${theirs.id}`)).status).toBe(404);
       expect(await platform.query('select id from away_period where id in ($1, $2)', [mine.id, theirs.id])).toEqual([]);
       expect((await audit(mine.id)).map((e) => [e.action, e.actor_id])).toEqual([
         ['away_period.created', staff.id],
@@ -341,7 +341,7 @@ describe('chat-request settings and coverage (end to end)', () => {
           { kind: 'signal', workflowId: `chat-request-${open}`, signal: 'awayPeriodSet', args: [notice] },
         ]);
 
-        expect((await thirdStaff.api.delete(`/v1/coverage/${created.body.id}`)).status).toBe(204);
+        expect((await thirdStaff.api.delete(`/v1/away-periods/${created.body.id}`)).status).toBe(204);
         const commands = await platform.query<{ signal: string; args: unknown[] }>(
           `select command->>'signal' as signal, command->'args' as args from workflow_outbox where workflow_id = $1 order by id`,
           [`chat-request-${open}`],

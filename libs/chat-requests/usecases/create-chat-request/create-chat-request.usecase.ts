@@ -3,7 +3,7 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import { AuditService } from '../../../audit/audit.service.js';
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { ChatRequestReasonsService } from '../../../chat-request-reasons/chat-request-reasons.service.js';
-import { awayPeriodNotices, lockAwayPeriodsOf, periodCovering } from '../../../coverage/away-period-notices.js';
+import { awayPeriodNotices, lockAwayPeriodsOf, periodCovering } from '../../../away-periods/away-period-notices.js';
 import { fieldError } from '../../../http/api-error.filter.js';
 import { DEFAULT_CHAT_REQUEST_SETTINGS, Organization } from '../../../organizations/organization.entity.js';
 import { WorkflowOutbox } from '../../../outbox/workflow-outbox.js';

@@ -24,5 +24,11 @@ export async function awayPeriodNotices(em: EntityManager, userId: string): Prom
 }
 
 export function toAwayPeriodNotice(row: { id: string; user_id: string; covered_by_id: string; starts_at: Date; ends_at: Date }): AwayPeriodNotice {
-  return { id: row.id, userId: row.user_id, coveredById: row.covered_by_id, startsAt: new Date(row.starts_at).getTime(), endsAt: new Date(row.ends_at).getTime() };
+  return {
+    id: row.id,
+    userId: row.user_id,
+    coveredById: row.covered_by_id,
+    startsAt: new Date(row.starts_at).getTime(),
+    endsAt: new Date(row.ends_at).getTime(),
+  };
 }

@@ -81,7 +81,7 @@ export class CoverageService {
    */
   async list(caller: AuthUser, query: ListAwayPeriodsQuery): Promise<{ items: AwayPeriodView[] }> {
     if (caller.role !== 'admin' && query.userId !== undefined && query.userId !== caller.id) {
-      throw new ForbiddenException("staff may see only their own away periods and those in which they cover");
+      throw new ForbiddenException('staff may see only their own away periods and those in which they cover');
     }
     const where: FilterQuery<AwayPeriod> = { organization: caller.organizationId, endsAt: { $gt: new Date() } };
     if (query.userId) where.user = query.userId;
@@ -121,7 +121,9 @@ async function signalOpenChatRequestsOf(em: EntityManager, organizationId: strin
   for (let i = 0; i < requests.length; i += SIGNALS_PER_INSERT) {
     await WorkflowOutbox.enqueue(
       em,
-      ...requests.slice(i, i + SIGNALS_PER_INSERT).map(({ id }) => ({ kind: 'signal' as const, workflowId: workflowIdForChatRequest(id), signal, args: [arg] })),
+      ...requests
+        .slice(i, i + SIGNALS_PER_INSERT)
+        .map(({ id }) => ({ kind: 'signal' as const, workflowId: workflowIdForChatRequest(id), signal, args: [arg] })),
     );
   }
 }
