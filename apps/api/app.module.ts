@@ -13,7 +13,7 @@ import { PushSubscriptionsModule } from '../../libs/push-subscriptions/push-subs
 import { TemporalModule } from '../../libs/temporal/temporal.module.js';
 import { UsersModule } from '../../libs/users/users.module.js';
 import { TeamsModule } from '../../libs/teams/teams.module.js';
-import { CoverageModule } from '../../libs/away-periods/coverage.module.js';
+import { AwayPeriodsModule } from '../../libs/away-periods/away-periods.module.js';
 import { ClientAccountsModule } from '../../libs/client-accounts/client-accounts.module.js';
 import { CannedResponsesModule } from '../../libs/canned-responses/canned-responses.module.js';
 import { ConversationsModule } from '../../libs/conversations/conversations.module.js';
@@ -42,7 +42,7 @@ export class ApiModule {
         PushSubscriptionsModule,
         HealthModule,
         TeamsModule,
-        CoverageModule,
+        AwayPeriodsModule,
         ClientAccountsModule,
         CannedResponsesModule,
         ConversationsModule,

@@ -2,32 +2,32 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, Roles } from '../auth/auth-user.js';
 import { uuidParam } from '../http/validation.js';
-import { CreateAwayPeriodDto, ListAwayPeriodsQuery } from './coverage.dto.js';
-import { CoverageService } from './coverage.service.js';
+import { CreateAwayPeriodDto, ListAwayPeriodsQuery } from './away-periods.dto.js';
+import { AwayPeriodsService } from './away-periods.service.js';
 
 /** Away periods: a care manager away, and who covers their chat requests meanwhile. */
-@ApiTags('coverage')
+@ApiTags('away-periods')
 @ApiBearerAuth()
-@Controller('v1/coverage')
-export class CoverageController {
-  constructor(private readonly coverage: CoverageService) {}
+@Controller('v1/away-periods')
+export class AwayPeriodsController {
+  constructor(private readonly awayPeriods: AwayPeriodsService) {}
 
   @Roles('admin', 'staff')
   @Post()
   create(@CurrentUser() caller: AuthUser, @Body() body: CreateAwayPeriodDto) {
-    return this.coverage.create(caller, body);
+    return this.awayPeriods.create(caller, body);
   }
 
   @Roles('admin', 'staff')
   @Get()
   list(@CurrentUser() caller: AuthUser, @Query() query: ListAwayPeriodsQuery) {
-    return this.coverage.list(caller, query);
+    return this.awayPeriods.list(caller, query);
   }
 
   @Roles('admin', 'staff')
   @Delete(':id')
   @HttpCode(204)
   async remove(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string) {
-    await this.coverage.remove(caller, id);
+    await this.awayPeriods.remove(caller, id);
   }
 }

@@ -9,7 +9,7 @@ import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { User } from '../users/user.entity.js';
 import { lockAwayPeriodsOf, toAwayPeriodNotice } from './away-period-notices.js';
 import { AwayPeriod } from './away-period.entity.js';
-import { CreateAwayPeriodDto, ListAwayPeriodsQuery } from './coverage.dto.js';
+import { CreateAwayPeriodDto, ListAwayPeriodsQuery } from './away-periods.dto.js';
 
 export interface AwayPeriodView {
   id: string;
@@ -34,7 +34,7 @@ const SIGNALS_PER_INSERT = 1000;
  * which they cover someone. Members have no part in it.
  */
 @Injectable()
-export class CoverageService {
+export class AwayPeriodsService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,

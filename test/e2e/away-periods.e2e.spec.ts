@@ -10,7 +10,7 @@ const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000)
 const iso = (value: string) => new Date(value).toISOString();
 
 /** The organisation's chat-request settings, and away periods: who covers a care manager's chat requests while they are away. */
-describe('chat-request settings and coverage (end to end)', () => {
+describe('chat-request settings and away periods (end to end)', () => {
   let platform: Platform;
   let org: TestOrganization;
   let other: TestOrganization;
@@ -160,7 +160,7 @@ describe('chat-request settings and coverage (end to end)', () => {
   });
 
   describe('away periods', () => {
-    const create = (api: Api, body: Record<string, unknown>) => api.post('/v1/coverage', body);
+    const create = (api: Api, body: Record<string, unknown>) => api.post('/v1/away-periods', body);
     const period = (userId: string, coveredById: string, fromHours = 1, untilHours = 48) => ({
       userId,
       coveredById,
@@ -181,7 +181,7 @@ describe('chat-request settings and coverage (end to end)', () => {
         until: iso(body.until),
         createdAt: expect.any(String),
       });
-      const listed = await org.admin.get(`/v1/coverage?userId=${staff.id}`);
+      const listed = await org.admin.get(`/v1/away-periods?userId=${staff.id}`);
       expect(listed.status).toBe(200);
       expect(listed.body.items).toContainEqual(created.body);
       const [row] = await platform.query('select organization_id, user_id, covered_by_id, created_by_id from away_period where id = $1', [created.body.id]);
@@ -210,7 +210,7 @@ describe('chat-request settings and coverage (end to end)', () => {
       expect(forOther.status).toBe(403);
       expect((await create(member.api, period(member.id, staff.id))).status).toBe(403);
       expect((await create(member.api, period(staff.id, secondStaff.id))).status).toBe(403);
-      expect((await member.api.get('/v1/coverage')).status).toBe(403);
+      expect((await member.api.get('/v1/away-periods')).status).toBe(403);
       expect(await platform.query('select 1 from away_period where user_id in ($1, $2)', [secondStaff.id, member.id])).toEqual([]);
     });
 
@@ -261,17 +261,17 @@ describe('chat-request settings and coverage (end to end)', () => {
         [crypto.randomUUID(), fresh.id, alice.id, bob.id, fresh.adminId],
       );
 
-      const all = await fresh.admin.get('/v1/coverage');
+      const all = await fresh.admin.get('/v1/away-periods');
       expect(all.status).toBe(200);
       expect(all.body).toEqual({ items: [notAlice, sooner, later] });
-      expect((await fresh.admin.get(`/v1/coverage?userId=${alice.id}`)).body).toEqual({ items: [later] });
-      expect((await fresh.admin.get(`/v1/coverage?userId=${staff.id}`)).body).toEqual({ items: [] });
+      expect((await fresh.admin.get(`/v1/away-periods?userId=${alice.id}`)).body).toEqual({ items: [later] });
+      expect((await fresh.admin.get(`/v1/away-periods?userId=${staff.id}`)).body).toEqual({ items: [] });
 
-      expect((await alice.api.get('/v1/coverage')).body).toEqual({ items: [sooner, later] });
-      expect((await alice.api.get(`/v1/coverage?userId=${alice.id}`)).body).toEqual({ items: [later] });
-      expect((await alice.api.get(`/v1/coverage?userId=${bob.id}`)).status).toBe(403);
-      expect((await fresh.admin.get('/v1/coverage?userId=alice')).status).toBe(400);
-      expect((await org.admin.get('/v1/coverage')).body.items.map((p: { id: string }) => p.id)).not.toContain(later.id);
+      expect((await alice.api.get('/v1/away-periods')).body).toEqual({ items: [sooner, later] });
+      expect((await alice.api.get(`/v1/away-periods?userId=${alice.id}`)).body).toEqual({ items: [later] });
+      expect((await alice.api.get(`/v1/away-periods?userId=${bob.id}`)).status).toBe(403);
+      expect((await fresh.admin.get('/v1/away-periods?userId=alice')).status).toBe(400);
+      expect((await org.admin.get('/v1/away-periods')).body.items.map((p: { id: string }) => p.id)).not.toContain(later.id);
     });
 
     test('a period is removed by an admin or the staff user it is for; another organisation does not find it', async () => {
