@@ -14,6 +14,8 @@ import { createMessageDeliveryActivities } from '../../activities/message-delive
 import { createReconcileActivities } from '../../activities/reconcile.activities.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { CampaignDelivery } from '../../libs/campaigns/campaign-delivery.service.js';
+import { CampaignSms } from '../../libs/campaigns/campaign-sms.js';
+import { campaignSmsTaskQueue } from '../../workflows/campaign.contract.js';
 import { TaskChanges } from '../../libs/chat-requests/task-changes.service.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { Deliverer } from '../../libs/delivery/deliverer.js';
@@ -31,6 +33,8 @@ export interface TidingsWorker {
   worker: Worker;
   /** Polls the campaign task queue: campaign workflows and their batches, apart from everything else. */
   campaignWorker: Worker;
+  /** Polls the campaign SMS task queue, whose pace the server keeps (TWILIO_MAX_PER_SECOND). */
+  smsWorker: Worker;
   app: INestApplicationContext;
   /** Runs until shut down (SIGINT/SIGTERM or worker.shutdown()), then releases the database. */
   run(): Promise<void>;
@@ -66,29 +70,40 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
       ...createReconcileActivities((work) => RequestContext.create(orm.em, () => work(reconciler))),
     },
   });
-  const campaignDelivery = app.get(CampaignDelivery);
+  const campaignServices = { delivery: app.get(CampaignDelivery), sms: app.get(CampaignSms) };
   const campaignWorker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.campaignTaskQueue,
     workflowBundle,
     shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
-    activities: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignDelivery))),
+    activities: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignServices))),
+  });
+  // Activities only, one text each: the server starts them across all workers at no more than the pace, and
+  // each worker holds no more than two seconds' worth (CampaignSms spaces them).
+  const smsWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: campaignSmsTaskQueue(config.temporal.campaignTaskQueue),
+    maxTaskQueueActivitiesPerSecond: config.sms.maxPerSecond,
+    maxConcurrentActivityTaskExecutions: Math.max(2, 2 * config.sms.maxPerSecond),
+    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
+    activities: { sendCampaignSms: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignServices))).sendCampaignSms },
   });
   await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
   return {
     worker,
     campaignWorker,
+    smsWorker,
     app,
     async run() {
       const relay = app.get(OutboxRelay);
       relay.start();
       try {
-        // One stopping (a signal stops both) stops the other, so the process never runs half a worker.
-        await Promise.all([
-          worker.run().finally(() => campaignWorker.getState() === 'RUNNING' && campaignWorker.shutdown()),
-          campaignWorker.run().finally(() => worker.getState() === 'RUNNING' && worker.shutdown()),
-        ]);
+        // One stopping (a signal stops all) stops the others, so the process never runs part of a worker.
+        const workers = [worker, campaignWorker, smsWorker];
+        const stopOthers = () => workers.forEach((other) => other.getState() === 'RUNNING' && other.shutdown());
+        await Promise.all(workers.map((each) => each.run().finally(stopOthers)));
       } finally {
         await relay.stop();
         await connection.close();

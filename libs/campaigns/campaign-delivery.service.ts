@@ -70,9 +70,10 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
     this.deliverer.register('campaign', this);
   }
 
-  async snapshotAudience(campaignId: string): Promise<{ audienceSize: number }> {
+  async snapshotAudience(campaignId: string): Promise<{ audienceSize: number; sms: boolean }> {
     const { audienceSize } = await this.em.transactional((em) => this.audience.snapshot(em, campaignId));
-    return { audienceSize };
+    const campaign = await this.campaign(campaignId);
+    return { audienceSize, sms: campaign?.channels.includes('sms') ?? false };
   }
 
   /** The status the workflow decided, with the time it first reached it (a pause keeps its latest). */
@@ -122,7 +123,13 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
       targets.filter((target) => target.channel !== 'email'),
       new Map(recipients.map((recipient) => [recipient.id, recipient])),
     );
-    sent += await this.deliverEach(held.now, signal, heartbeat);
+    // Paced SMS are the SMS lane's (campaign-sms.ts); this batch sends its pushes, and its texts only for runs from before the pacing.
+    const now = batch.smsPaced ? held.now.filter((row) => row.channel !== 'sms') : held.now;
+    sent += await this.deliverEach(
+      now.map((row) => row.id),
+      signal,
+      heartbeat,
+    );
     return { recipients: recipients.length, sent };
   }
 
@@ -132,6 +139,7 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
    */
   async deliverDeferred(
     campaignId: string,
+    options: { skipSms?: boolean } = {},
     signal?: AbortSignal,
     heartbeat: () => void = () => undefined,
   ): Promise<{ sent: number; more: boolean; nextAt: number | null }> {
@@ -139,8 +147,9 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
     if (!campaign || campaign.status === 'cancelled') return { sent: 0, more: false, nextAt: null };
     const due = await this.em.execute<Array<{ id: string }>>(
       `select id from delivery where subject_type = 'campaign' and subject_id = ? and status in ('pending', 'sending') and not_before <= now()
+          and (not ? or channel <> 'sms')
         order by not_before, id limit ?`,
-      [campaignId, DEFERRED_BATCH + 1],
+      [campaignId, options.skipSms === true, DEFERRED_BATCH + 1],
     );
     const sent = await this.deliverEach(
       due.slice(0, DEFERRED_BATCH).map((row) => row.id),
@@ -173,7 +182,11 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
    * organisation's) wait until the hours end: marked with `not_before` (counted as deferred) and sent by
    * deliverDeferred. Returns those to send now. Held rows of an earlier attempt stay held.
    */
-  private async holdForQuietHours(campaign: CampaignRow, targets: DeliveryTarget[], recipients: Map<string, RecipientRow>): Promise<{ now: string[] }> {
+  private async holdForQuietHours(
+    campaign: CampaignRow,
+    targets: DeliveryTarget[],
+    recipients: Map<string, RecipientRow>,
+  ): Promise<{ now: Array<{ id: string; channel: DeliveryTarget['channel'] }> }> {
     if (targets.length === 0) return { now: [] };
     const rows = await this.em.execute<Array<{ id: string; recipient_id: string; not_before: Date | null }>>(
       `select id, recipient_id, not_before from delivery where id = any(?::uuid[])`,
@@ -181,13 +194,14 @@ export class CampaignDelivery implements DeliveryContent, OnModuleInit {
     );
     const now = new Date();
     const hold: Array<{ id: string; until: Date }> = [];
-    const sendNow: string[] = [];
+    const channels = new Map(targets.map((target) => [target.deliveryId, target.channel]));
+    const sendNow: Array<{ id: string; channel: DeliveryTarget['channel'] }> = [];
     for (const row of rows) {
       if (row.not_before && new Date(row.not_before) > now) continue;
       const recipient = recipients.get(row.recipient_id);
       const until = quietUntil(now, recipient?.timezone ?? campaign.organization_timezone, campaign.quiet_hours);
       if (until) hold.push({ id: row.id, until });
-      else sendNow.push(row.id);
+      else sendNow.push({ id: row.id, channel: channels.get(row.id)! });
     }
     if (hold.length) {
       await this.em.execute(`update delivery d set not_before = h.until from jsonb_to_recordset(?::jsonb) as h(id uuid, until timestamptz) where d.id = h.id`, [

@@ -9,6 +9,8 @@ export interface ChannelProgress {
   failed: number;
   skipped: number;
   deferred: number;
+  /** Of those sent, the ones sent a second time because a worker died not knowing whether the first went out (they may have it twice). */
+  resent: number;
 }
 
 /** A campaign in the list: its channels by name. */
@@ -99,8 +101,10 @@ export async function campaignView(em: EntityManager, organizationId: string, id
   const [row] = await em.execute<CampaignRow[]>(`select ${CAMPAIGN_COLUMNS} from campaign c where c.id = ? and c.organization_id = ?`, [id, organizationId]);
   if (!row) throw new NotFoundException('campaign not found');
   const [counts, [messageCenter]] = await Promise.all([
-    em.execute<Array<{ kind: string; channel: Channel; sent: string; failed: string; skipped: string; deferred: string; waiting: string }>>(
+    em.execute<Array<{ kind: string; channel: Channel; sent: string; failed: string; skipped: string; deferred: string; waiting: string; resent: string }>>(
       `select kind, channel, count(*) filter (where status = 'sent') as sent, count(*) filter (where status = 'failed') as failed,
+              count(*) filter (where attempts > 1 and exists (
+                select 1 from delivery_attempt a where a.delivery_id = delivery.id and a.outcome = 'resent_after_crash')) as resent,
               count(*) filter (where status = 'skipped') as skipped,
               count(*) filter (where status in ('pending', 'sending') and not_before > now()) as deferred,
               count(*) filter (where status in ('pending', 'sending') and (not_before is null or not_before <= now())) as waiting
@@ -114,7 +118,7 @@ export async function campaignView(em: EntityManager, organizationId: string, id
   for (const channel of row.channels) {
     const found =
       channel === 'message_center'
-        ? { sent: messageCenter.sent, failed: '0', skipped: '0', deferred: '0' }
+        ? { sent: messageCenter.sent, failed: '0', skipped: '0', deferred: '0', resent: '0' }
         : counts.find((c) => c.kind === 'campaign' && c.channel === channel);
     const sent = Number(found?.sent ?? 0);
     const failed = Number(found?.failed ?? 0);
@@ -122,7 +126,7 @@ export async function campaignView(em: EntityManager, organizationId: string, id
     const deferred = Number(found?.deferred ?? 0);
     // Not yet sent, counting recipients whose batch has not come yet; nothing is pending once it is cancelled.
     const pending = row.status === 'cancelled' ? 0 : Math.max(0, included - sent - failed - skipped - deferred);
-    progress[channel] = { pending, sent, failed, skipped, deferred };
+    progress[channel] = { pending, sent, failed, skipped, deferred, resent: Number(found?.resent ?? 0) };
   }
   const fallbackSends: Partial<Record<ProviderChannel, ChannelProgress>> = {};
   for (const found of counts.filter((c) => c.kind === 'campaign_fallback')) {
@@ -132,6 +136,7 @@ export async function campaignView(em: EntityManager, organizationId: string, id
       failed: Number(found.failed),
       skipped: Number(found.skipped),
       deferred: Number(found.deferred),
+      resent: Number(found.resent),
     };
   }
   return { ...toCampaignSummary(row), channels: progress, fallbackSends };

@@ -47,6 +47,8 @@ export interface AppConfig {
     twilioAuthToken?: string;
     twilioFromNumber?: string;
     twilioApiBaseUrl?: string;
+    /** Campaign SMS per second (TWILIO_MAX_PER_SECOND): the pace of their task queue, across all workers. */
+    maxPerSecond: number;
   };
   push: {
     provider: PushProviderName;
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     twilioAuthToken: str('TWILIO_AUTH_TOKEN'),
     twilioFromNumber: str('TWILIO_FROM_NUMBER'),
     twilioApiBaseUrl: url('TWILIO_API_BASE_URL'),
+    maxPerSecond: int('TWILIO_MAX_PER_SECOND', 10, 1, 1000),
   };
   if (sms.provider === 'twilio') {
     const sid = required('TWILIO_ACCOUNT_SID', 'when SMS_PROVIDER=twilio');

@@ -250,6 +250,7 @@ describe('TwilioSmsProvider against the Twilio fake', () => {
     twilioAuthToken: authToken,
     twilioFromNumber: '+15005550006',
     twilioApiBaseUrl: baseUrl,
+    maxPerSecond: 10,
   });
 
   beforeAll(async () => {

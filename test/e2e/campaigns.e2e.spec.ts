@@ -223,6 +223,24 @@ describe('campaigns (end to end)', () => {
     }
   }, 240_000);
 
+  test('SMS go out at the provider pace (TWILIO_MAX_PER_SECOND, 10 by default), each recipient once, while email does not wait', async () => {
+    const phones = Array.from({ length: 25 }, (_, i) => `+1555556${String(i).padStart(4, '0')}`);
+    const people = await Promise.all(phones.map((phone, i) => org.addUser('member', { name: `Texted ${i}`, phone })));
+    const id = await scheduled({ channels: ['email', 'sms'], audience: { userIds: people.map((person) => person.id) } });
+    await eventually(async () => expect(sendgrid.delivered.length).toBeGreaterThan(0));
+    // The email went out in one request while the texts had barely begun.
+    expect(fakes.twilio.delivered.length).toBeLessThan(people.length);
+    await finished(id);
+    const texts = fakes.twilio.delivered;
+    expect(texts.map((sms) => sms.to).sort()).toEqual(phones);
+    // Paced: 25 texts at 10 a second take over two seconds, and no second holds more than about 10.
+    const times = texts.map((sms) => sms.at).sort((a, b) => a - b);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2000);
+    const busiestSecond = Math.max(...times.map((start) => times.filter((at) => at >= start && at < start + 1000).length));
+    expect(busiestSecond).toBeLessThanOrEqual(11);
+    expect((await campaign(id)).channels.sms).toMatchObject({ sent: people.length, pending: 0 });
+  }, 120_000);
+
   describe('bad input is refused, naming the field, and writes nothing', () => {
     const count = async () => (await platform.query<{ n: number }>(`select count(*)::int as n from campaign`))[0].n;
     test.each([

@@ -10,6 +10,8 @@ export interface ReceivedTwilioMessage {
   body: string;
   /** The status the fake answered with. */
   status: number;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 /** Twilio error codes the fake can answer with, and Twilio's wording for them. */
@@ -60,11 +62,11 @@ export class TwilioFake extends LoopbackFake<ReceivedTwilioMessage> {
     let reply = this.nextScriptedReply();
     if (reply && reply.body === undefined && reply.status >= 400) reply = twilioError(reply.status, 20000 + reply.status, `scripted HTTP ${reply.status}`);
     reply ??= rejectionCode ? twilioError(400, rejectionCode, TWILIO_ERRORS[rejectionCode]!(message.to)) : { status: 201, body: this.messageResource(message) };
-    this.received.push({ ...message, status: reply.status });
+    this.received.push({ ...message, status: reply.status, at: Date.now() });
     return reply;
   }
 
-  private messageResource(message: Omit<ReceivedTwilioMessage, 'status'>) {
+  private messageResource(message: Omit<ReceivedTwilioMessage, 'status' | 'at'>) {
     const sid = `SM${randomBytes(16).toString('hex')}`;
     const now = new Date().toUTCString().replace('GMT', '+0000');
     return {

@@ -17,6 +17,7 @@ describe('workflow replay over recorded histories', () => {
     expect(files.filter((file) => file.startsWith('before-delivery-ledger/')).length).toBeGreaterThanOrEqual(10);
     expect(files.filter((file) => file.startsWith('before-claim-and-plan-at-once/')).length).toBeGreaterThanOrEqual(10);
     expect(files.filter((file) => file.startsWith('before-send-at-delivery-time/')).length).toBeGreaterThanOrEqual(10);
+    expect(files.filter((file) => file.startsWith('before-sms-pacing/campaign-')).length).toBeGreaterThanOrEqual(1);
     expect(files.filter((file) => !file.includes('/')).length).toBeGreaterThanOrEqual(10);
   });
 

@@ -19,6 +19,7 @@ import {
   CAMPAIGN_ID,
   CAMPAIGN_STATE_CONFLICT,
   campaignRescheduledSignal,
+  campaignSmsTaskQueue,
   campaignStateQuery,
   cancelCampaignUpdate,
   pauseCampaignUpdate,
@@ -50,6 +51,16 @@ interface StartedBatch {
   runId: string;
   attempt: number;
   done: boolean;
+  smsPaced: boolean;
+}
+
+interface SmsCall {
+  throughSeq: number;
+  at: number;
+  runId: string;
+  /** Positions up to throughSeq that were not yet in a finished batch when the call came (none, if the lane waits for its batches). */
+  unfinished: number;
+  sent: number;
 }
 
 /** A promise and the function that settles it. */
@@ -68,6 +79,16 @@ const realDelay = (ms: number) => new Promise((resolve) => setTimeout(resolve, m
  */
 class Ledger {
   audienceSize = 60_500;
+  /** Whether the campaign sends SMS (what its snapshot says). */
+  sms = false;
+  /** Which positions have a phone number (and so a text to send). */
+  phone: (seq: number) => boolean = () => true;
+  smsCalls: SmsCall[] = [];
+  /** How many texts each position got. */
+  texts = new Map<number, number>();
+  /** Which SMS calls are held until released (none by default). */
+  smsHolds: (call: number) => boolean = () => false;
+  private readonly heldSms: Array<() => void> = [];
   snapshots: Array<{ campaignId: string; at: number }> = [];
   batches: StartedBatch[] = [];
   statuses: Array<{ status: CampaignPhase; at: number }> = [];
@@ -97,7 +118,7 @@ class Ledger {
     return {
       snapshotAudience: async (campaignId) => {
         this.snapshots.push({ campaignId, at: await this.now() });
-        return { audienceSize: this.audienceSize };
+        return { audienceSize: this.audienceSize, sms: this.sms };
       },
       deliverCampaignBatch: async (batch) => {
         const { info } = Context.current();
@@ -108,6 +129,7 @@ class Ledger {
           runId: info.workflowExecution!.runId,
           attempt: info.attempt,
           done: false,
+          smsPaced: batch.smsPaced === true,
         };
         this.batches.push(started);
         this.inFlight += 1;
@@ -134,6 +156,25 @@ class Ledger {
         this.deferredCalls.push({ at, sent: due.length });
         return { sent: due.length, more: false, nextAt: this.heldUntil.length ? Math.min(...this.heldUntil) : null };
       },
+      sendCampaignSms: async ({ afterSeq, throughSeq, stripe, stripes }) => {
+        const { info } = Context.current();
+        const call: SmsCall = { throughSeq, at: await this.now(), runId: info.workflowExecution!.runId, unfinished: 0, sent: 0 };
+        const finished = new Set(this.batches.filter((batch) => batch.done).flatMap((batch) => range(batch.fromSeq, batch.toSeq)));
+        call.unfinished = range(1, Math.min(throughSeq, this.audienceSize)).filter((seq) => !finished.has(seq)).length;
+        this.smsCalls.push(call);
+        if (this.smsHolds(this.smsCalls.length)) {
+          const { opened, open } = gate();
+          this.heldSms.push(open);
+          await opened;
+        }
+        const due = range(afterSeq + 1, Math.min(throughSeq, this.audienceSize)).filter(
+          (seq) => seq % stripes === stripe && this.phone(seq) && !this.texts.has(seq),
+        );
+        if (due.length === 0) return { sent: 0, more: false, lastSeq: afterSeq };
+        this.texts.set(due[0], (this.texts.get(due[0]) ?? 0) + 1);
+        call.sent = 1;
+        return { sent: 1, more: due.length > 1, lastSeq: due[0] };
+      },
       recordCampaignStatus: async (_campaignId, status) => {
         this.recording.push(status);
         if (this.statusHolds.has(status)) {
@@ -150,6 +191,7 @@ class Ledger {
   releaseAll() {
     this.holds = () => false;
     for (const open of this.held.splice(0)) open();
+    this.releaseSms();
     this.releaseStatuses();
   }
 
@@ -162,6 +204,12 @@ class Ledger {
   /** Lets the longest-held batch finish. */
   releaseOne() {
     this.held.shift()?.();
+  }
+
+  /** Lets held SMS calls finish, and holds no more. */
+  releaseSms() {
+    this.smsHolds = () => false;
+    for (const open of this.heldSms.splice(0)) open();
   }
 
   heldCount() {
@@ -184,6 +232,10 @@ class Ledger {
         throw new Error(`never: ${what} (batches started: ${this.batches.length}, statuses: ${JSON.stringify(this.statusNames())})`);
     }
   }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
 
 /** `at` is the moment itself, give or take the real milliseconds the server and worker take: never before it. */
@@ -259,26 +311,29 @@ describe('campaign workflow (time-skipping)', () => {
     const [input] = start.args as [CampaignInput];
     const taskQueue = `wf-test-${start.workflowId}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities: ledger.activities() });
-    return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof campaign>('campaign', {
-        taskQueue,
-        workflowId: start.workflowId,
-        args: [options.progress ? { ...input, progress: options.progress } : input],
-        workflowTaskTimeout: options.workflowTaskTimeout,
-        typedSearchAttributes: Object.entries(start.searchAttributes).map(([name, value]): SearchAttributePair => ({
-          key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD),
-          value,
-        })),
-      });
-      try {
-        return await during(handle, campaignId);
-      } finally {
-        // Held batches finish before the workflow is terminated: the test server stops skipping time while an activity is out.
-        ledger.releaseAll();
-        await ledger.until('the batches in flight finished', () => ledger.inFlight === 0).catch(() => undefined);
-        if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test over');
-      }
-    });
+    const smsWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: campaignSmsTaskQueue(taskQueue), activities: ledger.activities() });
+    return smsWorker.runUntil(
+      worker.runUntil(async () => {
+        const handle = await env.client.workflow.start<typeof campaign>('campaign', {
+          taskQueue,
+          workflowId: start.workflowId,
+          args: [options.progress ? { ...input, progress: options.progress } : input],
+          workflowTaskTimeout: options.workflowTaskTimeout,
+          typedSearchAttributes: Object.entries(start.searchAttributes).map(([name, value]): SearchAttributePair => ({
+            key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD),
+            value,
+          })),
+        });
+        try {
+          return await during(handle, campaignId);
+        } finally {
+          // Held batches finish before the workflow is terminated: the test server stops skipping time while an activity is out.
+          ledger.releaseAll();
+          await ledger.until('the batches in flight finished', () => ledger.inFlight === 0).catch(() => undefined);
+          if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test over');
+        }
+      }),
+    );
   }
 
   /** Moves workflow time on to `moment` (epoch ms) exactly, or as near as the server's own clock lets it. */
@@ -698,6 +753,83 @@ describe('campaign workflow (time-skipping)', () => {
       expectAtMoment(ledger.snapshots[0].at, movedTo);
       for (const batch of ledger.batches) expect(batch.at).toBeGreaterThanOrEqual(movedTo);
       expect(final).toMatchObject({ status: 'completed', deliverAt: movedTo });
+    });
+  });
+
+  describe('SMS at the provider pace', () => {
+    test('the texts follow the finished batches on a lane of their own; the batches never wait for them; runs carry both positions', async () => {
+      const ledger = new Ledger(env);
+      ledger.sms = true;
+      ledger.audienceSize = 26_500;
+      ledger.phone = (seq) => seq % 100 === 7;
+      const deliverAt = (await env.currentTimeMs()) + MINUTE;
+
+      const final = await run(ledger, { deliverAt }, async (handle) => {
+        const final = await handle.result();
+        const runs = await runsOf(handle);
+        expect(runs.length).toBe(2);
+        // Each continued run carries where the texts stand, and that they are sent apart from the batches.
+        for (const next of runs.slice(1)) expect(next.input.progress).toMatchObject({ sms: true, smsThrough: expect.any(Number) });
+        return final;
+      });
+
+      expect(final).toMatchObject({ status: 'completed', audienceSize: ledger.audienceSize });
+      expectEachPositionOnce(ledger.batches, ledger.audienceSize);
+      expect(ledger.batches.every((batch) => batch.smsPaced)).toBe(true);
+      // Every recipient texted exactly once, never before their batch had finished.
+      expect([...ledger.texts.keys()].sort((a, b) => a - b)).toEqual(range(1, ledger.audienceSize).filter(ledger.phone));
+      expect([...ledger.texts.values()].every((count) => count === 1)).toBe(true);
+      expect(ledger.smsCalls.every((call) => call.unfinished === 0)).toBe(true);
+      // The message center and email did not wait for the texts: batches went on while texts were behind.
+      const lastBatchStart = Math.max(...ledger.batches.map((batch) => batch.at));
+      expect(ledger.smsCalls.filter((call) => call.at >= lastBatchStart).length).toBeGreaterThan(0);
+    });
+
+    test('pause holds the texts back too; resume sends the rest, each once', async () => {
+      const ledger = new Ledger(env);
+      ledger.sms = true;
+      ledger.audienceSize = 3000;
+      ledger.phone = (seq) => seq % 30 === 0;
+      ledger.smsHolds = (call) => call === 2;
+      const deliverAt = (await env.currentTimeMs()) + MINUTE;
+
+      const final = await run(ledger, { deliverAt }, async (handle) => {
+        await sleepUntil(deliverAt);
+        await ledger.until('the second SMS call is out', () => ledger.smsCalls.length >= 2);
+        await pause(handle);
+        ledger.releaseSms();
+        // The calls already out when the pause came finish; no lane starts another.
+        await realDelay(500);
+        const callsWhenPaused = ledger.smsCalls.length;
+        await env.sleep(10 * MINUTE);
+        await realDelay(300);
+        expect(ledger.smsCalls.length).toBe(callsWhenPaused);
+        expect(ledger.texts.size).toBeLessThan(100);
+        await resume(handle);
+        const final = await handle.result();
+        await recordFetchedHistory(handle, 'campaign-sms-paused-resumed-completed');
+        return final;
+      });
+
+      expect(final.status).toBe('completed');
+      expect(ledger.texts.size).toBe(100);
+      expect([...ledger.texts.values()].every((count) => count === 1)).toBe(true);
+    });
+
+    test('a run continued from before the pacing sends its texts inside its batches, as it did', async () => {
+      const ledger = new Ledger(env);
+      ledger.sms = true;
+      ledger.audienceSize = 3000;
+      const deliverAt = (await env.currentTimeMs()) - MINUTE;
+
+      const final = await run(ledger, { deliverAt, progress: { audienceSize: 3000, nextSeq: 1001, paused: false } }, (handle) => handle.result());
+
+      expect(final.status).toBe('completed');
+      expect(ledger.batches.map((batch) => [batch.fromSeq, batch.smsPaced]).sort(([a], [b]) => Number(a) - Number(b))).toEqual([
+        [1001, false],
+        [2001, false],
+      ]);
+      expect(ledger.smsCalls).toEqual([]);
     });
   });
 
