@@ -15,7 +15,7 @@ import { createReconcileActivities } from '../../activities/reconcile.activities
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { CampaignDelivery } from '../../libs/campaigns/campaign-delivery.service.js';
 import { CampaignSms } from '../../libs/campaigns/campaign-sms.js';
-import { campaignSmsTaskQueue } from '../../workflows/campaign.contract.js';
+import { campaignSmsTaskQueue, type CampaignSmsRequest } from '../../workflows/campaign.contract.js';
 import { TaskChanges } from '../../libs/chat-requests/task-changes.service.js';
 import { ConversationNotificationsService } from '../../libs/conversations/conversation-notifications.service.js';
 import { Deliverer } from '../../libs/delivery/deliverer.js';
@@ -71,13 +71,14 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     },
   });
   const campaignServices = { delivery: app.get(CampaignDelivery), sms: app.get(CampaignSms) };
+  const campaignActivities = createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignServices)));
   const campaignWorker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.campaignTaskQueue,
     workflowBundle,
     shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
-    activities: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignServices))),
+    activities: campaignActivities,
   });
   // Activities only, one text each: the server starts them across all workers at no more than the pace, and
   // each worker holds no more than two seconds' worth (CampaignSms spaces them).
@@ -88,7 +89,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     maxTaskQueueActivitiesPerSecond: config.sms.maxPerSecond,
     maxConcurrentActivityTaskExecutions: Math.max(2, 2 * config.sms.maxPerSecond),
     shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
-    activities: { sendCampaignSms: createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignServices))).sendCampaignSms },
+    activities: { sendCampaignSms: (request: CampaignSmsRequest) => campaignActivities.sendCampaignSms(request) },
   });
   await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
   return {
