@@ -8,6 +8,7 @@ import { Migration20261202020000ReconcilerIndexes } from './Migration20261202020
 import { Migration20261202030000ChatRequests } from './Migration20261202030000_chat_requests.js';
 import { Migration20261202040000Campaigns } from './Migration20261202040000_campaigns.js';
 import { Migration20261202050000ProviderEvents } from './Migration20261202050000_provider_events.js';
+import { Migration20261202060000UserStatus } from './Migration20261202060000_user_status.js';
 
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202030000_chat_requests', class: Migration20261202030000ChatRequests },
   { name: 'Migration20261202040000_campaigns', class: Migration20261202040000Campaigns },
   { name: 'Migration20261202050000_provider_events', class: Migration20261202050000ProviderEvents },
+  { name: 'Migration20261202060000_user_status', class: Migration20261202060000UserStatus },
 ];

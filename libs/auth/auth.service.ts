@@ -22,7 +22,8 @@ export class AuthService {
     const normalizedEmail = email.trim().toLowerCase();
     await this.refuseWhenRateLimited(normalizedEmail, ip);
     const user = await this.em.findOne(User, { email: normalizedEmail }, { populate: ['passwordHash'] });
-    if (!(await verifyPassword(user?.passwordHash ?? null, password)) || !user) {
+    // A deactivated user gets the same answer as a wrong password, after the same work: no account enumeration.
+    if (!(await verifyPassword(user?.passwordHash ?? null, password)) || !user || user.status !== 'active') {
       await this.em.insert(LoginAttempt, { ...new LoginAttempt(), email: normalizedEmail, ip });
       throw new UnauthorizedException('email or password is wrong');
     }

@@ -96,7 +96,7 @@ export const CAMPAIGN_RECIPIENT_STATUSES = ['included', 'skipped'] as const;
 /**
  * The audience as it was at `deliverAt`, one row per distinct recipient in order (`seq` from 1), so the
  * workflow works through it by position and never holds a list. Unknown users and unknown CSV rows are
- * `skipped`, with the reason and what was given.
+ * `skipped`, with the reason and what was given; deactivated users are `skipped` (`deactivated`) with their id.
  */
 @Entity({ tableName: 'campaign_recipient' })
 export class CampaignRecipient {
@@ -111,7 +111,7 @@ export class CampaignRecipient {
   @ManyToOne(() => User, { fieldName: 'user_id', nullable: true, deleteRule: 'set null' })
   user: User | null = null;
 
-  /** What the audience named, for a skipped row: the id or the CSV's email. */
+  /** What the audience named, for a skipped row of a list: the id or the CSV's email. */
   @Property({ type: 'text', nullable: true })
   given: string | null = null;
 

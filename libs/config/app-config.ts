@@ -20,6 +20,11 @@ export interface AppConfig {
   bootstrapToken: string;
   jwtSecret: string;
   jwtTtlSeconds: number;
+  /**
+   * How long (ms) the auth guard may reuse a user's status it looked up; a deactivated user's token keeps
+   * working at most this long after the deactivation on an API instance that had just checked it. At most 2000.
+   */
+  authStatusCacheMs: number;
   /** `campaignTaskQueue`: campaigns run apart, so a large one never delays single messages or conversations. */
   temporal: { address: string; namespace: string; taskQueue: string; campaignTaskQueue: string };
   /** Absolute path where uploaded attachments are kept; never served as a directory. */
@@ -199,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapToken: secret('TIDINGS_BOOTSTRAP_TOKEN', 'dev-bootstrap-token-change-me'),
     jwtSecret: secret('JWT_SECRET', 'dev-jwt-secret-change-me-please'),
     jwtTtlSeconds: int('JWT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    authStatusCacheMs: int('AUTH_STATUS_CACHE_MS', 2000, 0, 2000),
     temporal: {
       address: str('TEMPORAL_ADDRESS', 'localhost:7233')!,
       namespace: str('TEMPORAL_NAMESPACE', 'default')!,

@@ -68,8 +68,8 @@ export class ConversationAccess {
   }
 
   /**
-   * The users named in to and cc, all of the caller's organisation. Someone in both is in To; anyone in
-   * `skip` (the caller, or people already in the conversation) is left out.
+   * The users named in to and cc, all of the caller's organisation and, unless in `skip`, active. Someone
+   * in both is in To; anyone in `skip` (the caller, or people already in the conversation) is left out.
    */
   async resolveRecipients(organizationId: string, to: string[], cc: string[], skip: string[]): Promise<Recipient[]> {
     const named = [...new Set([...to, ...cc])];
@@ -77,6 +77,11 @@ export class ConversationAccess {
     for (const field of ['to', 'cc'] as const) {
       const unknown = (field === 'to' ? to : cc).filter((id) => !users.some((user) => user.id === id));
       if (unknown.length) throw fieldError(field, `must name users of your organization; unknown: ${[...new Set(unknown)].join(', ')}`, 422);
+    }
+    for (const field of ['to', 'cc'] as const) {
+      const inField = new Set(field === 'to' ? to : cc);
+      const deactivated = users.filter((user) => inField.has(user.id) && user.status !== 'active' && !skip.includes(user.id)).map((user) => user.id);
+      if (deactivated.length) throw fieldError(field, `must not name deactivated users: ${deactivated.join(', ')}`, 422);
     }
     const toSet = new Set(to);
     return users

@@ -12,7 +12,7 @@ import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import { checkRecipientTemplate, compileRecipientTemplate, hasTemplateVariables, templateVariablesFor } from '../templates/recipient-template.js';
 import { Message, type MessageStatus } from './message.entity.js';
 import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
-import { storeScheduledMessage } from './store-scheduled-message.js';
+import { storeScheduledMessage, type StoreOutcome } from './store-scheduled-message.js';
 import { deliveryWindow, idempotentRequest, MAX_SCHEDULE_AHEAD_MS, PAST_TOLERANCE_MS } from './delivery-window.js';
 
 /** What staff do with scheduled messages: schedule, list, look at, cancel, reschedule. */
@@ -54,7 +54,7 @@ export class MessagesService {
       createdAt: new Date(now),
     };
     message.workflowId = workflowIdForMessage(message.id);
-    let stored: boolean;
+    let stored: StoreOutcome;
     try {
       // The message, its audit event and its workflow's start commit together; the outbox relay starts the
       // workflow after the commit, so scheduling works while Temporal is down and no connection waits on Temporal.
@@ -67,7 +67,8 @@ export class MessagesService {
       }
       throw error;
     }
-    if (!stored) throw notAUserOfTheOrganization();
+    if (stored === 'unknown_recipient') throw notAUserOfTheOrganization();
+    if (stored === 'deactivated_recipient') throw deactivatedRecipient();
     return toScheduledView({ ...message, status: 'scheduled', removedAt: null });
   }
 
@@ -160,17 +161,18 @@ export class MessagesService {
 
   /**
    * The title and body rendered for the message's recipient, as of now: the message keeps the text its
-   * recipient was sent even if their name or the organisation's changes later. The recipient must be a
-   * user of the caller's organisation (the same 422 as the store's check).
+   * recipient was sent even if their name or the organisation's changes later. The recipient must be an
+   * active user of the caller's organisation (the same 422s as the store's check).
    */
   private async renderFor(caller: AuthUser, dto: ScheduleMessageDto): Promise<{ title: string; body: string }> {
-    const [names] = await this.em.execute<Array<{ recipient_name: string; organization_name: string }>>(
-      `select app_user.name as recipient_name, organization.name as organization_name
+    const [names] = await this.em.execute<Array<{ recipient_name: string; recipient_status: string; organization_name: string }>>(
+      `select app_user.name as recipient_name, app_user.status as recipient_status, organization.name as organization_name
          from app_user join organization on organization.id = app_user.organization_id
         where app_user.id = ? and app_user.organization_id = ?`,
       [dto.recipientId, caller.organizationId],
     );
     if (!names) throw notAUserOfTheOrganization();
+    if (names.recipient_status !== 'active') throw deactivatedRecipient();
     const vars = templateVariablesFor(names.recipient_name, names.organization_name);
     const title = compileRecipientTemplate(dto.title)(vars);
     const body = compileRecipientTemplate(dto.body)(vars);
@@ -222,6 +224,10 @@ export class MessagesService {
 
 function notAUserOfTheOrganization() {
   return fieldError('recipientId', 'is not a user of your organization', 422);
+}
+
+function deactivatedRecipient() {
+  return fieldError('recipientId', 'is a deactivated user; nothing new can be sent to them', 422);
 }
 
 /** The messages whose effective status (message.views.ts) is `status` at `now`, whatever their workflows have recorded yet. */

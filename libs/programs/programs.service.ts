@@ -79,6 +79,7 @@ export class ProgramsService {
     const careManager = await this.careManager(caller.organizationId, dto.careManagerId);
     const member = await this.em.findOne(User, { id: dto.memberId, organization: caller.organizationId, role: 'member' });
     if (!member) throw fieldError('memberId', 'is not a member of your organization', 422);
+    if (member.status !== 'active') throw fieldError('memberId', 'is a deactivated user', 422);
     const enrollment = Object.assign(new Enrollment(), {
       organization: this.em.getReference(Organization, caller.organizationId),
       program,
@@ -190,6 +191,7 @@ export class ProgramsService {
   private async careManager(organizationId: string, userId: string): Promise<User> {
     const user = await this.em.findOne(User, { id: userId, organization: organizationId, role: { $in: ['admin', 'staff'] } });
     if (!user) throw fieldError('careManagerId', 'is not a staff or admin user of your organization', 422);
+    if (user.status !== 'active') throw fieldError('careManagerId', 'is a deactivated user', 422);
     return user;
   }
 

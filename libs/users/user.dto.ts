@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { ROLES, type Role } from './user.entity.js';
+import { ROLES, USER_STATUSES, type Role, type UserStatus } from './user.entity.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -62,4 +62,12 @@ export class UpdateUserDto {
   @IsString({ message: 'timezone must be an IANA time zone such as America/Chicago, or null' })
   @MaxLength(100, { message: 'timezone must be an IANA time zone such as America/Chicago, or null' })
   timezone?: string | null;
+
+  @ApiPropertyOptional({
+    enum: USER_STATUSES,
+    description: 'deactivated: cannot log in, their tokens stop working, nothing new is addressed to them; the last active admin cannot be deactivated (409)',
+  })
+  @ValidateIf((_, value) => value !== undefined) // null is no status: refused, not ignored
+  @IsIn(USER_STATUSES, { message: `status must be one of ${USER_STATUSES.join(', ')}` })
+  status?: UserStatus;
 }

@@ -4,6 +4,10 @@ import { Organization } from '../organizations/organization.entity.js';
 export const ROLES = ['admin', 'staff', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** A deactivated user cannot log in (their tokens stop working too) and nothing new is addressed to them. */
+export const USER_STATUSES = ['active', 'deactivated'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
 @Entity({ tableName: 'app_user' })
 @Index({ properties: ['organization', 'createdAt'] })
 @Index({ properties: ['coordinator'] })
@@ -23,6 +27,13 @@ export class User {
 
   @Enum({ items: () => ROLES, type: 'text' })
   role: Role;
+
+  @Enum({ items: () => USER_STATUSES, type: 'text', default: 'active' })
+  status: UserStatus = 'active';
+
+  /** When the user was last deactivated; null while active. */
+  @Property({ type: 'timestamptz', nullable: true })
+  deactivatedAt: Date | null = null;
 
   /** E.164, e.g. +15551234567; without it SMS deliveries are skipped. */
   @Property({ type: 'text', nullable: true })

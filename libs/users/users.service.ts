@@ -1,14 +1,14 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { hashPassword } from '../auth/password.js';
 import { isValidTimezone } from '../chat-requests/business-hours.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { CreateUserDto, UpdateUserDto } from './user.dto.js';
-import { User } from './user.entity.js';
+import { User, type UserStatus } from './user.entity.js';
 
-export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'phone' | 'timezone' | 'createdAt'> & {
+export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'status' | 'phone' | 'timezone' | 'createdAt'> & {
   organizationId: string;
   coordinatorId: string | null;
 };
@@ -19,6 +19,7 @@ export const toUserView = (user: User): UserView => ({
   email: user.email,
   name: user.name,
   role: user.role,
+  status: user.status,
   phone: user.phone,
   timezone: user.timezone,
   coordinatorId: user.coordinator?.id ?? null,
@@ -89,7 +90,32 @@ export class UsersService {
         await this.audit.recordBy(caller, 'user.coordinator_changed', 'user', user.id, { coordinatorId: dto.coordinatorId });
       });
     }
+    if (dto.status !== undefined && dto.status !== user.status) await this.changeStatus(caller, user, dto.status);
     return toUserView(user);
+  }
+
+  /**
+   * Deactivates or reactivates a user, audited with the actor. An organisation always keeps an active
+   * admin: deactivating the last one is a 409. The check is race-free: the organisation's active admins
+   * are locked first, so two admins deactivating each other take turns, and the second sees the first's
+   * change (READ COMMITTED re-reads a locked row that changed and drops it from the result).
+   */
+  private async changeStatus(caller: AuthUser, user: User, status: UserStatus): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (status === 'deactivated' && user.role === 'admin') {
+        const activeAdmins = await em.execute<Array<{ id: string }>>(
+          `select id from app_user where organization_id = ? and role = 'admin' and status = 'active' order by id for update`,
+          [user.organization.id],
+        );
+        if (!activeAdmins.some((admin) => admin.id !== user.id)) {
+          throw fieldError('status', 'cannot deactivate the last active admin of the organization; add or reactivate another admin first', HttpStatus.CONFLICT);
+        }
+      }
+      user.status = status;
+      user.deactivatedAt = status === 'deactivated' ? new Date() : null;
+      await em.flush();
+      await this.audit.recordBy(caller, status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', 'user', user.id);
+    });
   }
 
   private async coordinatorFor(user: User, coordinatorId: string): Promise<User> {

@@ -10,6 +10,7 @@ describe('configuration', () => {
       email: { provider: 'log' },
       sms: { provider: 'log' },
       push: { provider: 'log' },
+      authStatusCacheMs: 2000,
     });
   });
 
@@ -23,6 +24,7 @@ describe('configuration', () => {
         PUSH_PROVIDER: 'webpush',
         VAPID_SUBJECT: 'ops@example.org',
         DATABASE_URL: 'not a url',
+        AUTH_STATUS_CACHE_MS: '5000',
       });
     } catch (e) {
       error = e as ConfigError;
@@ -36,6 +38,7 @@ describe('configuration', () => {
         'VAPID_PUBLIC_KEY is required when PUSH_PROVIDER=webpush',
         'VAPID_SUBJECT must be a mailto: or https: URL',
         'DATABASE_URL must be a URL (got "not a url")',
+        'AUTH_STATUS_CACHE_MS must be an integer from 0 to 2000 (got "5000")',
       ]),
     );
   });

@@ -139,6 +139,40 @@ describe('campaigns (end to end)', () => {
     ]);
   }, 60_000);
 
+  test('a deactivated user, named in a list or matched by a segment, is skipped as deactivated and gets nothing', async () => {
+    const dee = await org.addUser('member', { name: 'Dee Departed' });
+    const program = (await org.admin.post('/v1/programs', { name: 'Departures' })).body.id;
+    for (const memberId of [dee.id, ann.id]) {
+      expect(await org.admin.post(`/v1/programs/${program}/enrollments`, { memberId, careManagerId: staff.id })).toMatchObject({ status: 201 });
+    }
+    expect((await org.admin.patch(`/v1/users/${dee.id}`, { status: 'deactivated' })).body.status).toBe('deactivated');
+
+    const listed = await scheduled({ audience: { userIds: [ann.id, dee.id, bob.id] } });
+    expect(await finished(listed)).toMatchObject({
+      recipients: 2,
+      skipped: 1,
+      channels: { message_center: { sent: 2, pending: 0 }, email: { sent: 2, pending: 0 } },
+    });
+    const { body: page } = await org.admin.get(`/v1/campaigns/${listed}/recipients?channel=message_center`);
+    expect(page.items.map((row: { userId: string; status: string; skipReason: string | null }) => [row.userId, row.status, row.skipReason])).toEqual([
+      [ann.id, 'sent', null],
+      [dee.id, 'skipped', 'deactivated'],
+      [bob.id, 'sent', null],
+    ]);
+
+    const segment = await scheduled({ channels: ['message_center'], audience: { segment: { programIds: [program] } } });
+    expect(await finished(segment)).toMatchObject({ recipients: 1, skipped: 1 });
+    const skippedRows = await platform.query<{ user_id: string; status: string; skip_reason: string }>(
+      `select user_id, status, skip_reason from campaign_recipient where campaign_id = $1 and status = 'skipped'`,
+      [segment],
+    );
+    expect(skippedRows).toEqual([{ user_id: dee.id, status: 'skipped', skip_reason: 'deactivated' }]);
+
+    const messages = await platform.query<{ campaign_id: string }>(`select campaign_id from message where recipient_id = $1`, [dee.id]);
+    expect(messages).toEqual([]);
+    expect(sendgrid.deliveredEmails.map((email) => email.to)).not.toContain(dee.email);
+  }, 60_000);
+
   test('pause holds back the next batches; resume goes on from there; each recipient gets one email', async () => {
     const people = await crowd(6_000, 'pause');
     // The first batches' requests take a while, so the pause lands while they are in flight.

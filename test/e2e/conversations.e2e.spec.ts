@@ -294,6 +294,29 @@ describe('conversations (end to end)', () => {
     expect((await view(staff, id)).participants).toEqual(before.participants);
   });
 
+  test('a deactivated user cannot be named: starting a conversation with them or adding them is a 422 naming the field', async () => {
+    const gone = await addUser(org, 'member', 'Gus Gone');
+    expect((await org.admin.patch(`/v1/users/${gone.id}`, { status: 'deactivated' })).status).toBe(200);
+    const conversations = await count('conversation');
+
+    for (const [body, field] of [
+      [{ to: [alice.id, gone.id] }, 'to'],
+      [{ to: [alice.id], cc: [gone.id] }, 'cc'],
+    ] as const) {
+      const refused = await start(staff.api, body);
+      expect(refused.status).toBe(422);
+      expect(refused.body.details).toEqual([{ field, message: `must not name deactivated users: ${gone.id}` }]);
+    }
+    expect(await count('conversation')).toBe(conversations);
+
+    const { id } = await started(staff.api, { to: [alice.id] });
+    const before = (await view(staff, id)).participants;
+    const refused = await staff.api.post(`/v1/conversations/${id}/participants`, { to: [bob.id], cc: [gone.id] });
+    expect(refused.status).toBe(422);
+    expect(fieldsOf(refused)).toEqual(['cc']);
+    expect((await view(staff, id)).participants).toEqual(before);
+  });
+
   test('whoever leaves no longer finds the conversation anywhere, while everyone else still does', async () => {
     const { id } = await started(staff.api, { to: [alice.id, bob.id], body: '<p>Before leaving</p>' });
     expect(await itemOf(alice, id)).toBeDefined();

@@ -4,7 +4,7 @@ import { ClientAccountsService } from '../../libs/client-accounts/client-account
 import { ormConfig } from '../../libs/database/orm-config.js';
 import { DEFAULT_CHAT_REQUEST_SETTINGS } from '../../libs/organizations/organization.entity.js';
 import { TeamsService } from '../../libs/teams/teams.service.js';
-import { Api, createOrganization, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
+import { Api, createOrganization, eventually, fieldsOf, TestOrganization, UNKNOWN_ID } from '../support/api.js';
 import { Platform } from '../support/platform.js';
 
 type TestUser = { id: string; email: string; api: Api };
@@ -259,6 +259,105 @@ describe('organisation structure (end to end)', () => {
       expect(bad.body.details).toEqual([{ field: 'coordinatorId', message: 'coordinatorId must be a UUID or null' }]);
       expect(fieldsOf(await org.admin.patch(`/v1/users/${secondMember.id}`, { role: 'admin' }))).toEqual(['role']);
       expect((await org.admin.get(`/v1/users/${secondMember.id}`)).body).toMatchObject({ role: 'member', coordinatorId: null });
+    });
+  });
+
+  describe('deactivation', () => {
+    const password = 'a long test password';
+    const login = (email: string, pass = password) => new Api(platform.baseUrl).post('/v1/auth/login', { email, password: pass });
+    const statusRow = async (id: string) =>
+      (await platform.query<{ status: string; deactivated_at: Date | null }>('select status, deactivated_at from app_user where id = $1', [id]))[0];
+    /** The guard may reuse a user's status for up to AUTH_STATUS_CACHE_MS (2 s by default, as here). */
+    const refusedWithin = (api: Api, path: string) => eventually(async () => expect((await api.get(path)).status).toBe(401), 3_000);
+
+    test('an admin deactivates a user: 200 with the status, audited; login answers as a wrong password would, and their token stops working', async () => {
+      const target = await org.addUser('staff');
+      expect((await target.api.get(`/v1/users/${target.id}`)).body.status).toBe('active');
+      expect((await org.admin.get(`/v1/users/${target.id}`)).body).toMatchObject({ id: target.id, status: 'active' });
+
+      const deactivated = await org.admin.patch(`/v1/users/${target.id}`, { status: 'deactivated' });
+      expect(deactivated.status).toBe(200);
+      expect(deactivated.body).toMatchObject({ id: target.id, role: 'staff', status: 'deactivated' });
+      expect((await org.admin.get('/v1/users')).body.find((u: { id: string }) => u.id === target.id).status).toBe('deactivated');
+      expect(await statusRow(target.id)).toEqual({ status: 'deactivated', deactivated_at: expect.any(Date) });
+      expect(await audit(target.id)).toEqual([{ action: 'user.deactivated', actor_id: org.adminId, details: null }]);
+
+      const refused = await login(target.email);
+      const wrongPassword = await login(target.email, 'not the password at all');
+      expect(refused.status).toBe(401);
+      expect(refused.body).toEqual(wrongPassword.body);
+      await refusedWithin(target.api, `/v1/users/${target.id}`);
+      expect((await target.api.get('/v1/teams')).status).toBe(401);
+      // Deactivating again changes nothing and records nothing.
+      expect((await org.admin.patch(`/v1/users/${target.id}`, { status: 'deactivated' })).body.status).toBe('deactivated');
+      expect(await audit(target.id)).toHaveLength(1);
+    });
+
+    test('reactivating clears the deactivation, and the user logs in again', async () => {
+      const target = await org.addUser('member');
+      await org.admin.patch(`/v1/users/${target.id}`, { status: 'deactivated' });
+      expect((await login(target.email)).status).toBe(401);
+
+      const reactivated = await org.admin.patch(`/v1/users/${target.id}`, { status: 'active' });
+      expect(reactivated.status).toBe(200);
+      expect(reactivated.body.status).toBe('active');
+      expect(await statusRow(target.id)).toEqual({ status: 'active', deactivated_at: null });
+      const again = await login(target.email);
+      expect(again.status).toBe(200);
+      expect((await new Api(platform.baseUrl, again.body.accessToken).get(`/v1/users/${target.id}`)).body.status).toBe('active');
+      expect((await audit(target.id)).map((e) => [e.action, e.actor_id])).toEqual([
+        ['user.deactivated', org.adminId],
+        ['user.reactivated', org.adminId],
+      ]);
+    });
+
+    test('the last active admin cannot be deactivated (409); deactivated admins do not count', async () => {
+      const fresh = await createOrganization(platform.baseUrl);
+      const alone = await fresh.admin.patch(`/v1/users/${fresh.adminId}`, { status: 'deactivated' });
+      expect(alone.status).toBe(409);
+      expect(alone.body).toMatchObject({
+        statusCode: 409,
+        details: [{ field: 'status', message: 'cannot deactivate the last active admin of the organization; add or reactivate another admin first' }],
+      });
+
+      const second = await fresh.addUser('admin');
+      expect((await fresh.admin.patch(`/v1/users/${second.id}`, { status: 'deactivated' })).status).toBe(200);
+      expect((await fresh.admin.patch(`/v1/users/${fresh.adminId}`, { status: 'deactivated' })).status).toBe(409);
+
+      expect((await fresh.admin.patch(`/v1/users/${second.id}`, { status: 'active' })).status).toBe(200);
+      const { body: relogged } = await login(second.email);
+      const secondApi = new Api(platform.baseUrl, relogged.accessToken);
+      expect((await secondApi.patch(`/v1/users/${fresh.adminId}`, { status: 'deactivated' })).status).toBe(200);
+      await refusedWithin(fresh.admin, `/v1/users/${fresh.adminId}`);
+      expect((await secondApi.patch(`/v1/users/${second.id}`, { status: 'deactivated' })).status).toBe(409);
+      expect(await statusRow(second.id)).toEqual({ status: 'active', deactivated_at: null });
+    });
+
+    test('two admins deactivating each other at once: one wins, the other gets 409, and an active admin remains', async () => {
+      const fresh = await createOrganization(platform.baseUrl);
+      const second = await fresh.addUser('admin');
+      const answers = await Promise.all([
+        fresh.admin.patch(`/v1/users/${second.id}`, { status: 'deactivated' }),
+        second.api.patch(`/v1/users/${fresh.adminId}`, { status: 'deactivated' }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      const [{ n }] = await platform.query<{ n: number }>(
+        `select count(*)::int as n from app_user where organization_id = $1 and role = 'admin' and status = 'active'`,
+        [fresh.id],
+      );
+      expect(n).toBe(1);
+    });
+
+    test('only admins change a status, within their organisation, and a bad status is a 400 naming it', async () => {
+      const target = await org.addUser('member');
+      expect((await staff.api.patch(`/v1/users/${target.id}`, { status: 'deactivated' })).status).toBe(403);
+      expect((await other.admin.patch(`/v1/users/${target.id}`, { status: 'deactivated' })).status).toBe(404);
+      for (const status of ['suspended', null, 1]) {
+        const bad = await org.admin.patch(`/v1/users/${target.id}`, { status });
+        expect(bad.status).toBe(400);
+        expect(bad.body.details).toEqual([{ field: 'status', message: 'status must be one of active, deactivated' }]);
+      }
+      expect(await statusRow(target.id)).toEqual({ status: 'active', deactivated_at: null });
     });
   });
 

@@ -186,6 +186,25 @@ describe('programs and chat-request reasons (end to end)', () => {
       expect((await org.admin.get(`/v1/programs/${program.id}/enrollments`)).body.items).toEqual([]);
     });
 
+    test('a deactivated member or care manager is a 422 naming the field, when enrolling and when changing the care manager', async () => {
+      const program = await newProgram();
+      const [goneMember, goneStaff] = [await org.addUser('member'), await org.addUser('staff')];
+      for (const user of [goneMember, goneStaff]) expect((await org.admin.patch(`/v1/users/${user.id}`, { status: 'deactivated' })).status).toBe(200);
+
+      const noMember = await staff.api.post(`/v1/programs/${program.id}/enrollments`, { memberId: goneMember.id, careManagerId: staff.id });
+      expect(noMember.status).toBe(422);
+      expect(noMember.body.details).toEqual([{ field: 'memberId', message: 'is a deactivated user' }]);
+      const noCareManager = await staff.api.post(`/v1/programs/${program.id}/enrollments`, { memberId: member.id, careManagerId: goneStaff.id });
+      expect(noCareManager.status).toBe(422);
+      expect(noCareManager.body.details).toEqual([{ field: 'careManagerId', message: 'is a deactivated user' }]);
+      expect((await org.admin.get(`/v1/programs/${program.id}/enrollments`)).body.items).toEqual([]);
+
+      const enrollment = await enroll(program.id, member.id, staff.id);
+      const moved = await staff.api.patch(`/v1/enrollments/${enrollment.id}`, { careManagerId: goneStaff.id });
+      expect(moved.status).toBe(422);
+      expect(fieldsOf(moved)).toEqual(['careManagerId']);
+    });
+
     test('a member is enrolled in a program once', async () => {
       const program = await newProgram();
       await enroll(program.id, member.id, staff.id);

@@ -320,6 +320,20 @@ describe('scheduled messages (end to end)', () => {
       expect((await staff.get(`/v1/messages/${messageId}`)).status).toBe(200);
     });
 
+    test('a deactivated recipient gets nothing new: 422 naming recipientId, for plain text and templates alike, and nothing is written', async () => {
+      const gone = await org.addUser('member');
+      expect((await org.admin.patch(`/v1/users/${gone.id}`, { status: 'deactivated' })).status).toBe(200);
+      const before = await platform.query(`select count(*)::int as n from message`);
+      for (const title of ['Your claim was approved', 'Hello {{recipient.firstName}}']) {
+        const refused = await schedule({ recipientId: gone.id, title });
+        expect(refused.status).toBe(422);
+        expect(refused.body.details).toEqual([{ field: 'recipientId', message: 'is a deactivated user; nothing new can be sent to them' }]);
+      }
+      expect(await platform.query(`select count(*)::int as n from message`)).toEqual(before);
+      expect((await org.admin.patch(`/v1/users/${gone.id}`, { status: 'active' })).status).toBe(200);
+      expect((await schedule({ recipientId: gone.id, deliverAt: secondsFromNow(3600) })).status).toBe(202);
+    });
+
     test('members read only their own messages and cannot send, list, cancel or add users', async () => {
       const otherMember = await org.addUser('member');
       expect((await otherMember.api.get(`/v1/messages/${messageId}`)).status).toBe(404);

@@ -246,6 +246,28 @@ describe('AudienceService', () => {
       ]);
     });
 
+    it('skips deactivated users as `deactivated`, keeping their id, whether listed by id, by CSV email or matched by a segment', async () => {
+      const { admin, users } = await seedPeople('member', 'member', 'member');
+      const [mia, gus, sam] = users;
+      await db.query(`update app_user set status = 'deactivated', deactivated_at = now() where id = ?`, [gus.id]);
+      const deactivated = (given: string | null, seq: number): RecipientRow => ({ seq, user_id: gus.id, given, status: 'skipped', skip_reason: 'deactivated' });
+
+      const byIds = await seedCampaign(admin, { userIds: [gus.id, mia.id, gus.id, sam.id] });
+      expect(await snapshot(byIds)).toEqual({ audienceSize: 3, included: 2, skipped: 1 });
+      expect(await recipients(byIds)).toEqual([deactivated(gus.id, 1), included(mia, 2), included(sam, 3)]);
+      expect(await counts(byIds)).toEqual({ recipients: 2, skipped: 1 });
+
+      const byCsv = await seedCampaign(admin, { csvAttachmentId: await seedCsv(admin, `email\n${emailOf(mia)}\n${emailOf(gus).toUpperCase()}\n`) });
+      expect(await snapshot(byCsv)).toEqual({ audienceSize: 2, included: 1, skipped: 1 });
+      expect(await recipients(byCsv)).toEqual([included(mia, 1), deactivated(emailOf(gus).toUpperCase(), 2)]);
+
+      // Ordered by joining: admin, mia, gus, sam.
+      const bySegment = await seedCampaign(admin, { segment: { roles: ['member'] } });
+      expect(await snapshot(bySegment)).toEqual({ audienceSize: 3, included: 2, skipped: 1 });
+      expect(await recipients(bySegment)).toEqual([included(mia, 1), deactivated(null, 2), included(sam, 3)]);
+      expect(await counts(bySegment)).toEqual({ recipients: 2, skipped: 1 });
+    });
+
     it('writes nothing the second time and answers what is there', async () => {
       const { admin, users } = await seedPeople('member', 'member');
       const unknown = randomUUID();

@@ -70,9 +70,11 @@ export class AudienceService {
    * campaign.recipients and campaign.skipped, in one INSERT … SELECT (its campaign row locked meanwhile, so
    * that nothing else snapshots it at the same time). A user named twice gets one row, where first named. What names nobody in the organisation is a
    * `skipped` row carrying what was given and why: `unknown user` (`not a user id` for a CSV value that
-   * is no UUID), `not in this organization`, `no user with this email`. A segment is its users ordered by
-   * when they joined. Users have no status yet, so every user counts as active and none is skipped as
-   * deactivated.
+   * is no UUID), `not in this organization`, `no user with this email`. A deactivated user of the
+   * organisation is a `skipped` row with the reason `deactivated` that keeps the user's id (and what was
+   * given, for a list), so the report can name them; they get no message. A segment is its users ordered by
+   * when they joined, deactivated ones among them as such skipped rows. `campaign.recipients` counts the
+   * included rows and `campaign.skipped` the skipped ones, whatever the reason.
    *
    * Idempotent, since it runs in a retried activity: once the campaign has been snapshotted it writes
    * nothing and answers what is there.
@@ -188,12 +190,13 @@ export class AudienceService {
        ), resolved as (
          select g.ord, g.given, u.id as user_id,
                 case when u.id is null then ${lookup.unknown}
-                     when u.organization_id <> :org then 'not in this organization' end as skip_reason
+                     when u.organization_id <> :org then 'not in this organization'
+                     when u.status = 'deactivated' then 'deactivated' end as skip_reason
            from given g ${lookup.join}
        ), inserted as (
          insert into campaign_recipient (campaign_id, seq, user_id, given, status, skip_reason)
          select :campaign::uuid, row_number() over (order by ord),
-                case when skip_reason is null then user_id end, case when skip_reason is not null then given end,
+                case when skip_reason is null or skip_reason = 'deactivated' then user_id end, case when skip_reason is not null then given end,
                 case when skip_reason is null then 'included' else 'skipped' end, skip_reason
            from resolved
          returning status
@@ -207,7 +210,10 @@ export class AudienceService {
     return row;
   }
 
-  /** One statement: the organisation's users matching every criterion, by when they joined, inserted and counted. */
+  /**
+   * One statement: the organisation's users matching every criterion, by when they joined, inserted and
+   * counted; deactivated ones as skipped rows.
+   */
   private async insertSegment(
     em: EntityManager,
     campaignId: string,
@@ -224,13 +230,15 @@ export class AudienceService {
     if (conditions.length === 0) conditions.push('false');
     const [row] = await em.execute<Array<{ recipients: number; skipped: number }>>(
       `with inserted as (
-         insert into campaign_recipient (campaign_id, seq, user_id, status)
-         select :campaign::uuid, row_number() over (order by u.created_at, u.id), u.id, 'included'
+         insert into campaign_recipient (campaign_id, seq, user_id, status, skip_reason)
+         select :campaign::uuid, row_number() over (order by u.created_at, u.id), u.id,
+                case when u.status = 'active' then 'included' else 'skipped' end, case when u.status = 'active' then null else 'deactivated' end
            from app_user u
           where u.organization_id = :org and ${conditions.join(' and ')}
          returning status
        )
-       update campaign set recipients = (select count(*) from inserted), skipped = 0
+       update campaign set recipients = (select count(*) from inserted where status = 'included'),
+                           skipped = (select count(*) from inserted where status = 'skipped')
         where id = :campaign
        returning recipients, skipped`,
       { ...segment, campaign: campaignId, org: organizationId },

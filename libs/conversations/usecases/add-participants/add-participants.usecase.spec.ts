@@ -76,4 +76,17 @@ describe('AddParticipants', () => {
     expect(await refusal(add(member, conversationId, { to: [otherMember.id] }))).toMatchObject({ status: 403 });
     expect(await inboxRow(conversationId, otherMember)).toBeUndefined();
   });
+
+  it('refuses a deactivated user with 422 naming the field, and adds no one', async () => {
+    const gone = await seedUser(db, staff.organizationId, 'member', 'Gus Gone');
+    await db.query(`update app_user set status = 'deactivated', deactivated_at = now() where id = ?`, [gone.id]);
+    const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+
+    expect(await refusal(add(staff, conversationId, { to: [newcomer.id], cc: [gone.id] }))).toEqual({
+      status: 422,
+      message: `cc: must not name deactivated users: ${gone.id}`,
+    });
+    expect(await inboxRow(conversationId, newcomer)).toBeUndefined();
+    expect(await inboxRow(conversationId, gone)).toBeUndefined();
+  });
 });

@@ -69,4 +69,17 @@ describe('StartConversation', () => {
     });
     expect(await writes()).toEqual(before);
   });
+
+  it('refuses a deactivated recipient in to or cc with 422 naming the field, and writes nothing', async () => {
+    const gone = await seedUser(db, staff.organizationId, 'member', 'Gus Gone');
+    await db.query(`update app_user set status = 'deactivated', deactivated_at = now() where id = ?`, [gone.id]);
+    const before = await writes();
+
+    expect(await refusal(start(staff, { to: [member.id, gone.id] }))).toEqual({ status: 422, message: `to: must not name deactivated users: ${gone.id}` });
+    expect(await refusal(start(staff, { to: [member.id], cc: [gone.id] }))).toEqual({
+      status: 422,
+      message: `cc: must not name deactivated users: ${gone.id}`,
+    });
+    expect(await writes()).toEqual(before);
+  });
 });
