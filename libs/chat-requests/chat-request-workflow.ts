@@ -41,10 +41,6 @@ export function chatRequestWorkflowStart(request: {
   };
 }
 
-/** The outbox relay starts a new request's workflow within moments; an update that comes sooner waits this long for it. */
-const WAIT_FOR_START_MS = 5_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Changes to a chat request go through its workflow as updates, which answer only once the change is
  * decided and stored: so of two racing changes (a member's cancel, a care manager's close) one wins and
@@ -58,27 +54,28 @@ export class ChatRequestWorkflows {
   ) {}
 
   async update<Arg>(chatRequestId: string, update: UpdateDefinition<TaskState, [Arg]>, arg: Arg, current: () => Promise<unknown>): Promise<TaskState> {
-    const giveUpAt = Date.now() + WAIT_FOR_START_MS;
-    for (;;) {
-      let outcome;
-      try {
-        outcome = await this.gateway.update(workflowIdForChatRequest(chatRequestId), update, arg);
-      } catch (error) {
-        if (error instanceof TemporalUnavailableError) throw new ServiceUnavailableException('the task service is unavailable; try again shortly');
-        throw error;
-      }
-      if (outcome.outcome === 'done') return outcome.result;
-      if (outcome.outcome === 'refused') {
+    const status = async () => {
+      const [row] = await this.em.execute<Array<{ status: string }>>(`select status from chat_request where id = ?`, [chatRequestId]);
+      return row?.status;
+    };
+    let outcome;
+    try {
+      outcome = await this.gateway.updateOnceStarted(workflowIdForChatRequest(chatRequestId), update, arg, async () => (await status()) === 'open');
+    } catch (error) {
+      if (error instanceof TemporalUnavailableError) throw new ServiceUnavailableException('the task service is unavailable; try again shortly');
+      throw error;
+    }
+    switch (outcome.outcome) {
+      case 'done':
+        return outcome.result;
+      case 'refused':
         if (outcome.type === TASK_NOT_OPEN)
           throw new ConflictException({ statusCode: 409, error: 'Conflict', message: outcome.message, current: await current() });
         throw new ConflictException(outcome.message);
-      }
-      const [row] = await this.em.execute<Array<{ status: string }>>(`select status from chat_request where id = ?`, [chatRequestId]);
-      if (row && row.status !== 'open') {
-        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `the chat request is ${row.status}`, current: await current() });
-      }
-      if (Date.now() >= giveUpAt) throw new ServiceUnavailableException('the chat request is still being set up; try again shortly');
-      await sleep(200);
+      case 'gone':
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', message: `the chat request is ${await status()}`, current: await current() });
+      case 'not_started':
+        throw new ServiceUnavailableException('the chat request is still being set up; try again shortly');
     }
   }
 }

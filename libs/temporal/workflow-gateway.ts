@@ -48,6 +48,10 @@ export type UpdateOutcome<Ret> =
 /** How long the API waits for a workflow to take an update before answering that Temporal is unavailable. */
 const UPDATE_DEADLINE_MS = 15_000;
 
+/** The outbox relay starts a new workflow within moments; an update that comes sooner waits this long for it. */
+const WAIT_FOR_START_MS = 5_000;
+const START_POLL_MS = 200;
+
 /** Temporal did not answer (down, restarting, unreachable): try again later, nothing was decided. */
 export class TemporalUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -133,6 +137,27 @@ export class WorkflowGateway implements OnApplicationShutdown {
       if (error instanceof WorkflowNotFoundError) return { outcome: 'gone' };
       if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(error)) throw new TemporalUnavailableError(error);
       throw error;
+    }
+  }
+
+  /**
+   * An update of a workflow the outbox relay may not have started yet (its subject was committed moments
+   * ago): while the workflow is not found and `stillToRun()` says its subject is still open, tries again for
+   * up to WAIT_FOR_START_MS. `gone`: it has run its course; `not_started`: it was still not there.
+   */
+  async updateOnceStarted<Ret, Arg>(
+    workflowId: string,
+    update: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    stillToRun: () => Promise<boolean>,
+  ): Promise<UpdateOutcome<Ret> | { outcome: 'not_started' }> {
+    const giveUpAt = Date.now() + WAIT_FOR_START_MS;
+    for (;;) {
+      const outcome = await this.update(workflowId, update, arg);
+      if (outcome.outcome !== 'gone') return outcome;
+      if (!(await stillToRun())) return outcome;
+      if (Date.now() >= giveUpAt) return { outcome: 'not_started' };
+      await new Promise((resolve) => setTimeout(resolve, START_POLL_MS));
     }
   }
 
