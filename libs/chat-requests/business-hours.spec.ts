@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { BusinessHours } from '../organizations/organization.entity.js';
-import { addBusinessMinutes, isTimeOfDay, isValidTimezone } from './business-hours.js';
+import { addBusinessMinutes, isTimeOfDay } from './business-hours.js';
 
 const NEW_YORK = 'America/New_York';
 const BERLIN = 'Europe/Berlin';
@@ -119,16 +119,6 @@ describe('addBusinessMinutes', () => {
         expect(() => addBusinessMinutes(start, minutes, null)).toThrow(RangeError);
       }
     });
-  });
-});
-
-describe('isValidTimezone', () => {
-  test.each(['America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'UTC'])('%s is a zone', (zone) => {
-    expect(isValidTimezone(zone)).toBe(true);
-  });
-
-  test.each(['Mars/Olympus_Mons', '', 'New York', '+02:00', '-0500'])('%j is not', (zone) => {
-    expect(isValidTimezone(zone)).toBe(false);
   });
 });
 

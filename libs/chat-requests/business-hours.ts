@@ -1,4 +1,5 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isValidTimezone } from '../time/time-zones.js';
 import type { BusinessHours } from '../organizations/organization.entity.js';
 
 const MINUTE_MS = 60_000;
@@ -6,14 +7,6 @@ const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** "HH:MM" (00:00–23:59), the form business hours take. */
 export const isTimeOfDay = (value: string): boolean => HH_MM.test(value);
-
-/**
- * Whether luxon (and so the ICU data of this Node) knows the IANA zone, e.g. "Europe/Berlin". Offsets such as
- * "+02:00", which Intl also takes, are refused: they are no IANA names and keep no daylight-saving rules.
- */
-export function isValidTimezone(zone: string): boolean {
-  return typeof zone === 'string' && /^[A-Za-z]/.test(zone) && IANAZone.isValidZone(zone);
-}
 
 /**
  * When `minutes` of working time have passed since `start`.

@@ -2,7 +2,7 @@ import { EntityClass, EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { isValidTimezone } from '../chat-requests/business-hours.js';
+import { isValidTimezone } from '../time/time-zones.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { Team } from '../teams/team.entity.js';
 import { User, type Role } from '../users/user.entity.js';

@@ -3,7 +3,7 @@ import { HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { hashPassword } from '../auth/password.js';
-import { isValidTimezone } from '../chat-requests/business-hours.js';
+import { isValidTimezone } from '../time/time-zones.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { User, type UserStatus } from './user.entity.js';
