@@ -22,6 +22,8 @@ export const FALLBACK_CHANNEL: DeliveryTarget['channel'] = 'sms';
 export interface DeliveryFallbackInput {
   /** The ledger rows to send (planned already). */
   deliveryIds: string[];
+  /** The recipient's quiet hours end then (epoch ms): nothing is sent before it. */
+  notBefore?: number;
 }
 
 export interface DeliveryFallbackOutcome {

@@ -77,6 +77,30 @@ describe('campaign fallback (email → SMS) on a hard failure', () => {
       [`delivery-fallback-${emailDeliveryId}`],
     );
 
+  it("inside the recipient's quiet hours the SMS waits for them to end: its row is deferred and the workflow sleeps until then", async () => {
+    const utc = (offsetMinutes: number) => new Date(Date.now() + offsetMinutes * 60_000).toISOString().slice(11, 16);
+    await db.query(`update organization set timezone = 'UTC', quiet_hours = ?::jsonb where id = ?`, [
+      JSON.stringify({ start: utc(-60), end: utc(120) }),
+      organizationId,
+    ]);
+    try {
+      const campaignId = await campaign();
+      const email = await sentEmail(campaignId, withPhone);
+      await post(email);
+
+      const [row] = await db.query<{ id: string; not_before: Date }>(
+        `select id, not_before from delivery where subject_id = ? and kind = 'campaign_fallback'`,
+        [campaignId],
+      );
+      const end = new Date(row.not_before).getTime();
+      expect(end).toBeGreaterThan(Date.now() + 115 * 60_000);
+      expect(end).toBeLessThanOrEqual(Date.now() + 120 * 60_000);
+      expect((await outbox(email)).map((entry) => entry.command.args)).toEqual([[{ deliveryIds: [row.id], notBefore: end }]]);
+    } finally {
+      await db.query(`update organization set quiet_hours = null where id = ?`, [organizationId]);
+    }
+  });
+
   it('plans one SMS for the recipient and enqueues the workflow that sends it, in the same transaction; a repeat changes nothing', async () => {
     const campaignId = await campaign();
     const email = await sentEmail(campaignId, withPhone);

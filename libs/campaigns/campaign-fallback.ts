@@ -8,7 +8,9 @@ import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import { ProviderEventHooks, type HardFailureEvent } from '../provider-events/provider-event-hooks.js';
 import { CAMPAIGN_ID, ORGANIZATION_ID } from '../temporal/search-attributes.js';
 import type { WorkflowStart } from '../temporal/workflow-gateway.js';
+import type { QuietHours } from '../organizations/organization.entity.js';
 import type { CampaignFallback, CampaignStatus } from './campaign.entity.js';
+import { quietUntil } from './quiet-hours.js';
 
 /** The ledger kind of a campaign's fallback sends, beside the campaign's own `campaign`. */
 export const CAMPAIGN_FALLBACK_KIND = 'campaign_fallback';
@@ -19,8 +21,10 @@ export function deliveryFallbackWorkflowStart(ids: {
   organizationId: string;
   campaignId: string;
   deliveryIds: string[];
+  /** Quiet hours: not before this moment. */
+  notBefore?: Date;
 }): WorkflowStart {
-  const input: DeliveryFallbackInput = { deliveryIds: ids.deliveryIds };
+  const input: DeliveryFallbackInput = { deliveryIds: ids.deliveryIds, ...(ids.notBefore ? { notBefore: ids.notBefore.getTime() } : {}) };
   return {
     workflowType: DELIVERY_FALLBACK_WORKFLOW,
     workflowId: workflowIdForDeliveryFallback(ids.failedDeliveryId),
@@ -80,6 +84,18 @@ export class CampaignFallbackListener implements OnModuleInit, OnModuleDestroy {
     );
     // No phone number: the skip is recorded on the row, and there is nothing to send.
     if (targets.length === 0) return;
+    // An SMS like the campaign's own: inside the recipient's quiet hours it waits for them to end (counted as deferred).
+    const [recipient] = await em.execute<Array<{ timezone: string; quiet_hours: QuietHours | null }>>(
+      `select coalesce(u.timezone, o.timezone) as timezone, o.quiet_hours from app_user u join organization o on o.id = ? where u.id = ?`,
+      [campaign.organization_id, delivery.recipientId],
+    );
+    const notBefore = recipient ? (quietUntil(new Date(), recipient.timezone, recipient.quiet_hours) ?? undefined) : undefined;
+    if (notBefore) {
+      await em.execute(`update delivery set not_before = ? where id = any(?::uuid[])`, [
+        notBefore,
+        `{${targets.map((target) => target.deliveryId).join(',')}}`,
+      ]);
+    }
     await WorkflowOutbox.start(
       em,
       deliveryFallbackWorkflowStart({
@@ -87,6 +103,7 @@ export class CampaignFallbackListener implements OnModuleInit, OnModuleDestroy {
         organizationId: campaign.organization_id,
         campaignId: campaign.id,
         deliveryIds: targets.map((target) => target.deliveryId),
+        notBefore,
       }),
     );
     this.logger.log(`campaign ${campaign.id}: email delivery ${delivery.id} ${event === 'bounce' ? 'bounced' : 'was dropped'}; falling back to SMS`);
