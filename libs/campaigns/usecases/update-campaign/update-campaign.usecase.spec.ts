@@ -120,6 +120,17 @@ describe('UpdateCampaign', () => {
       expect(await state(id)).toEqual(before);
     });
 
+    it('deliverAt more than a year ahead, as when the campaign was created', async () => {
+      const id = await scheduled();
+      const before = await state(id);
+
+      expect(await refusal(update(ada, id, { deliverAt: fromNow(400 * DAY).toISOString() }))).toEqual({
+        status: 400,
+        message: 'deliverAt: must be at most a year ahead',
+      });
+      expect(await state(id)).toEqual(before);
+    });
+
     it('dismissAt at or before deliverAt, given together', async () => {
       const id = await scheduled();
       const before = await state(id);
