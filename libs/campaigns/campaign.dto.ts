@@ -47,7 +47,7 @@ export class ListCampaignsQuery extends PageQuery {
 }
 
 export class UpdateCampaignDto {
-  @ApiPropertyOptional({ format: 'date-time', description: 'only before the campaign starts' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'only before the campaign starts; at most a year ahead' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'deliverAt must be an ISO 8601 date-time' })
   deliverAt?: string;
