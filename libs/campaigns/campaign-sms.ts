@@ -64,7 +64,7 @@ export class CampaignSms {
   private async due({ campaignId, afterSeq, throughSeq, stripe, stripes }: CampaignSmsRequest): Promise<Array<{ id: string; seq: number }>> {
     return this.em.execute<Array<{ id: string; seq: number }>>(
       `select d.id, r.seq from campaign_recipient r
-         join delivery d on d.subject_type = 'campaign' and d.subject_id = r.campaign_id and d.recipient_id = r.user_id and d.channel = 'sms'
+         join delivery d on d.subject_type = 'campaign' and d.subject_id = r.campaign_id and d.recipient_id = r.user_id and d.channel = 'sms' and d.kind = 'campaign'
         where r.campaign_id = ? and r.seq > ? and r.seq <= ? and r.seq % ? = ? and r.status = 'included'
           and (d.status = 'pending' or (d.status = 'sending' and d.lease_until <= now()))
           and (d.not_before is null or d.not_before <= now())
@@ -76,7 +76,7 @@ export class CampaignSms {
   private async inFlightElsewhere({ campaignId, afterSeq, throughSeq, stripe, stripes }: CampaignSmsRequest): Promise<boolean> {
     const [row] = await this.em.execute<Array<{ found: boolean }>>(
       `select exists (select 1 from campaign_recipient r
-         join delivery d on d.subject_type = 'campaign' and d.subject_id = r.campaign_id and d.recipient_id = r.user_id and d.channel = 'sms'
+         join delivery d on d.subject_type = 'campaign' and d.subject_id = r.campaign_id and d.recipient_id = r.user_id and d.channel = 'sms' and d.kind = 'campaign'
         where r.campaign_id = ? and r.seq > ? and r.seq <= ? and r.seq % ? = ? and r.status = 'included'
           and d.status = 'sending' and d.lease_until > now()) as found`,
       [campaignId, afterSeq, throughSeq, stripes, stripe],

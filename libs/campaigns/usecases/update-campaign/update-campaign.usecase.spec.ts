@@ -108,7 +108,24 @@ describe('UpdateCampaign', () => {
     expect((await times(id)).dismiss_at).toBeNull();
   });
 
+  it('deliverAt a couple of minutes ago (a client clock behind) is taken, as when the campaign is created: it is due now', async () => {
+    const id = await scheduled();
+    const deliverAt = fromNow(-2 * MINUTE);
+
+    await update(ada, id, { deliverAt: deliverAt.toISOString() });
+
+    expect(new Date((await times(id)).deliver_at).getTime()).toBe(deliverAt.getTime());
+  });
+
   describe('refuses, naming the field, and changes nothing', () => {
+    it('neither deliverAt nor dismissAt: nothing to change, nothing audited', async () => {
+      const id = await scheduled();
+      const before = await state(id);
+
+      expect(await refusal(update(ada, id, {}))).toEqual({ status: 400, message: 'body: give deliverAt, dismissAt or both' });
+      expect(await state(id)).toEqual(before);
+    });
+
     it('deliverAt in the past', async () => {
       const id = await scheduled();
       const before = await state(id);

@@ -4,7 +4,7 @@ import { campaignRescheduledSignal, workflowIdForCampaign } from '../../../../wo
 import { AuditService } from '../../../audit/audit.service.js';
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { fieldError } from '../../../http/api-error.filter.js';
-import { MAX_SCHEDULE_AHEAD_MS } from '../../../messages/delivery-window.js';
+import { MAX_SCHEDULE_AHEAD_MS, PAST_TOLERANCE_MS } from '../../../messages/delivery-window.js';
 import { WorkflowOutbox } from '../../../outbox/workflow-outbox.js';
 import { UpdateCampaignDto } from '../../campaign.dto.js';
 import { campaignView, type CampaignView } from '../../campaign-views.js';
@@ -22,10 +22,11 @@ export class UpdateCampaign {
   ) {}
 
   async execute(caller: AuthUser, id: string, dto: UpdateCampaignDto): Promise<CampaignView> {
+    if (dto.deliverAt === undefined && dto.dismissAt === undefined) throw fieldError('body', 'give deliverAt, dismissAt or both');
     const current = await campaignView(this.em, caller.organizationId, id);
     const deliverAt = dto.deliverAt ? new Date(dto.deliverAt) : current.deliverAt;
     const dismissAt = dto.dismissAt === undefined ? current.dismissAt : dto.dismissAt === null ? null : new Date(dto.dismissAt);
-    if (dto.deliverAt && deliverAt.getTime() < Date.now() - 60_000) throw fieldError('deliverAt', 'must not be in the past');
+    if (dto.deliverAt && deliverAt.getTime() < Date.now() - PAST_TOLERANCE_MS) throw fieldError('deliverAt', 'must not be in the past');
     if (dto.deliverAt && deliverAt.getTime() > Date.now() + MAX_SCHEDULE_AHEAD_MS) throw fieldError('deliverAt', 'must be at most a year ahead');
     if (dismissAt && dismissAt <= deliverAt) throw fieldError('dismissAt', 'must be after deliverAt');
     await this.em.transactional(async (em) => {
