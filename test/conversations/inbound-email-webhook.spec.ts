@@ -8,7 +8,7 @@ import { APP_CONFIG, loadConfig } from '../../libs/config/app-config.js';
 import { InboundEmailAuthGuard } from '../../libs/conversations/inbound-email-auth.guard.js';
 import { InboundEmailController } from '../../libs/conversations/inbound-email.controller.js';
 import { InboundEmailUploadInterceptor } from '../../libs/conversations/inbound-email-upload.interceptor.js';
-import { InboundEmailService, type InboundParsePost } from '../../libs/conversations/inbound-email.service.js';
+import { emailMessageIdOf, InboundEmailService, type InboundParsePost } from '../../libs/conversations/inbound-email.service.js';
 import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
 import { postInboundEmail, postUnfinishedMultipart, type InboundParseMail } from '../support/inbound-email.js';
 
@@ -179,5 +179,21 @@ describe('the inbound email webhook, before the service sees a post', () => {
       expect((await fetch(`${webhook.baseUrl}/v1/webhooks/email/inbound`, { method: 'POST', headers, body: twice })).status).toBe(200);
       expect(webhook.service.received).toEqual([{ post: { text: 'hello' }, files: [] }]);
     });
+  });
+});
+
+describe('the Message-ID of an inbound email', () => {
+  test('is read from the raw headers, folded or not, without its angle brackets', () => {
+    expect(emailMessageIdOf('From: a@b.test\r\nMessage-ID: <CAF=x+1@mail.gmail.com>\r\nSubject: hi')).toBe('CAF=x+1@mail.gmail.com');
+    expect(emailMessageIdOf('Subject: hi\nmessage-id:\n <abc@example.org>\nTo: x@y.test')).toBe('abc@example.org');
+    expect(emailMessageIdOf('Message-Id: abc@example.org')).toBe('abc@example.org');
+  });
+
+  test('is none when missing, blank or unusable as a key', () => {
+    expect(emailMessageIdOf(undefined)).toBeNull();
+    expect(emailMessageIdOf('Subject: hi\nIn-Reply-To: <abc@example.org>')).toBeNull();
+    expect(emailMessageIdOf('Message-ID: <>')).toBeNull();
+    expect(emailMessageIdOf('Message-ID: <a b@example.org>')).toBeNull();
+    expect(emailMessageIdOf(`Message-ID: <${'x'.repeat(600)}@example.org>`)).toBeNull();
   });
 });

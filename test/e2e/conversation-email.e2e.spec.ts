@@ -498,6 +498,58 @@ describe('conversations by email (end to end)', () => {
         body: { statusCode: 413, details: [{ field: 'text', message: 'the text fields together must be at most 1 MB' }] },
       });
     });
+
+    test('refused mail leaves no file behind: an unknown address, a wrong sender, a reply too large, a closed conversation', async () => {
+      const refusedWith = async (mail: InboundParseMail, reason: RegExp) => {
+        const response = await leavesNothing(() => withFiles(mail, [pdf, { ...pdf, filename: 'second.pdf' }]), 1);
+        expect(response).toEqual({ status: 200, body: { status: 'refused', reason: expect.stringMatching(reason) } });
+      };
+      await refusedWith(replyFrom(alma, `support@${REPLY_DOMAIN}`), /not addressed to a reply address of ours/);
+      await refusedWith(replyFrom(bert, almaAddress), /sender does not match the reply address/);
+      await refusedWith(replyFrom(alma, almaAddress, `<p>${'z'.repeat(300 * 1024)}</p>`), /the reply is larger than 256 KB/);
+
+      // Refused only once its files were kept as attachments: they go again, rows and files.
+      const closing = await start(cora, { subject: 'Closing with files', to: [alma.id], body: '<p>Anything else?</p>' });
+      const closingAddress = (await emailOf(closing.firstMessageId, alma)).replyTo!;
+      expect((await cora.api.post(`/v1/conversations/${closing.id}/close`)).status).toBe(200);
+      const [files, attachments] = [storedFiles(), await attachmentCount()];
+      const response = await withFiles(replyFrom(alma, closingAddress, 'Here is my card.'));
+      expect(response).toEqual({ status: 200, body: { status: 'refused', reason: expect.stringMatching(/allowContactsToReopen/) } });
+      expect(storedFiles()).toEqual(files);
+      expect(await attachmentCount()).toBe(attachments);
+      expect(await messageCount(closing.id)).toBe(1);
+    });
+
+    test('the same Message-ID posted again, even at the same time, yields one message; the repeats get its outcome and keep no file', async () => {
+      const mail = replyFrom(alma, almaAddress, 'Sent once, posted twice.', { messageId: '<CAF=retry-1@mail.gmail.example>' });
+      const first = await withFiles(mail);
+      expect(first).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
+      const repeat = await leavesNothing(() => withFiles(mail));
+      expect(repeat).toEqual({ status: 200, body: { status: 'accepted', messageId: first.body.messageId, repeat: true } });
+      expect(await platform.query(`select message_id, email_message_id from inbound_email where email_message_id like 'CAF=retry-1@%'`)).toEqual([
+        { message_id: first.body.messageId, email_message_id: 'CAF=retry-1@mail.gmail.example' },
+      ]);
+
+      // Racing posts: one wins, the others wait for it and answer with its message.
+      const racing = replyFrom(alma, almaAddress, 'Posted three times at once.', { messageId: '<CAF=race-2@mail.gmail.example>' });
+      const [messages, attachments, files] = [await messageCount(conversation.id), await attachmentCount(), storedFiles().length];
+      const answers = await Promise.all([withFiles(racing), withFiles(racing), withFiles(racing)]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect(new Set(answers.map((answer) => answer.body.status))).toEqual(new Set(['accepted']));
+      expect(new Set(answers.map((answer) => answer.body.messageId)).size).toBe(1);
+      expect(answers.filter((answer) => answer.body.repeat === true)).toHaveLength(2);
+      expect(await messageCount(conversation.id)).toBe(messages + 1);
+      expect(await attachmentCount()).toBe(attachments + 1);
+      expect(storedFiles()).toHaveLength(files + 1);
+      const message = (await view(cora, conversation.id)).messages.find((m: { id: string }) => m.id === answers[0].body.messageId);
+      expect(message.attachments).toEqual([expect.objectContaining({ filename: 'card.pdf' })]);
+
+      // A refusal is answered the same way when it comes again, and recorded once.
+      const refused = replyFrom(bert, almaAddress, 'Not mine to send.', { messageId: '<CAF=refused-3@mail.gmail.example>' });
+      const refusal = await withFiles(refused);
+      expect(refusal).toEqual({ status: 200, body: { status: 'refused', reason: expect.stringMatching(/sender does not match/) } });
+      expect(await leavesNothing(() => withFiles(refused))).toEqual({ status: 200, body: { ...refusal.body, repeat: true } });
+    });
   });
 
   describe('leaving and closing', () => {
