@@ -9,6 +9,7 @@ import { Migration20261202030000ChatRequests } from './Migration20261202030000_c
 import { Migration20261202040000Campaigns } from './Migration20261202040000_campaigns.js';
 import { Migration20261202050000ProviderEvents } from './Migration20261202050000_provider_events.js';
 import { Migration20261202060000UserStatus } from './Migration20261202060000_user_status.js';
+import { Migration20261202070000InboundEmailMessageId } from './Migration20261202070000_inbound_email_message_id.js';
 
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202040000_campaigns', class: Migration20261202040000Campaigns },
   { name: 'Migration20261202050000_provider_events', class: Migration20261202050000ProviderEvents },
   { name: 'Migration20261202060000_user_status', class: Migration20261202060000UserStatus },
+  { name: 'Migration20261202070000_inbound_email_message_id', class: Migration20261202070000InboundEmailMessageId },
 ];

@@ -40,6 +40,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
       .setDescription('Durable, secure messaging: scheduled messages to users over message center, push, email and SMS.')
       .setVersion('1')
       .addBearerAuth()
+      // The inbound email webhook: SendGrid presents INBOUND_EMAIL_SECRET as the basic-auth password.
+      .addBasicAuth()
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

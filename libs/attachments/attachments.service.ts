@@ -70,6 +70,24 @@ export class AttachmentsService {
     }
   }
 
+  /**
+   * Removes the caller's own uploads that no message carries, rows and files: what an email reply kept for
+   * a message that was then not stored. Uploads a message claimed meanwhile stay.
+   */
+  async discardUnclaimed(caller: AuthUser, attachmentIds: string[]): Promise<void> {
+    const ids = [...new Set(attachmentIds)].filter((id) => UUID.test(id));
+    if (ids.length === 0) return;
+    const removed = await this.em.execute<Array<{ id: string; stored_at: string }>>(
+      `delete from attachment where id in (${ids.map(() => '?').join(', ')}) and organization_id = ? and uploaded_by_id = ? and conversation_message_id is null
+       returning id, stored_at`,
+      [...ids, caller.organizationId, caller.id],
+    );
+    for (const { id, stored_at } of removed) {
+      await this.storage.remove(stored_at);
+      await this.audit.recordBy(caller, 'attachment.discarded', 'attachment', id);
+    }
+  }
+
   /** The file to send, once the access policy allows it; anything the caller may not see is a 404. */
   async openForDownload(caller: AuthUser, id: string): Promise<{ attachment: Attachment; stream: Readable; size: number }> {
     const attachment = await this.em.findOne(Attachment, { id, organization: caller.organizationId });

@@ -38,7 +38,10 @@ export interface AppConfig {
     replyDomain: string;
     /** HMAC key that signs reply-to addresses. */
     replySecret: string;
-    /** Shared secret SendGrid Inbound Parse must present; without it inbound email is switched off. */
+    /**
+     * Shared secret SendGrid Inbound Parse must present, as the basic-auth password of the webhook URL (never as
+     * `?secret=`); without it inbound email is switched off (404).
+     */
     inboundSecret?: string;
     /**
      * SendGrid's Signed Event Webhook verification key (base64 DER, ECDSA P-256); without it the event

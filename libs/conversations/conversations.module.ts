@@ -6,6 +6,7 @@ import { ConversationAccess } from './conversation-access.js';
 import { ConversationAttachmentAccessPolicy } from './conversation-attachment-access.policy.js';
 import { ConversationMessages } from './conversation-messages.js';
 import { ConversationsController } from './conversations.controller.js';
+import { InboundEmailAuthGuard } from './inbound-email-auth.guard.js';
 import { InboundEmailController } from './inbound-email.controller.js';
 import { InboundEmailUploadInterceptor } from './inbound-email-upload.interceptor.js';
 import { InboundEmailService } from './inbound-email.service.js';
@@ -42,6 +43,7 @@ const USE_CASES = [
     ConversationAccess,
     ConversationMessages,
     ContactMessagingRules,
+    InboundEmailAuthGuard,
     InboundEmailService,
     InboundEmailUploadInterceptor,
     ReplyAddresses,

@@ -27,6 +27,13 @@ export class InboundEmail {
   @Property({ type: 'text' })
   toAddress: string;
 
+  /**
+   * The mail's Message-ID header (without its angle brackets), when it has a usable one: unique, so a post
+   * SendGrid repeats is answered with what became of the first instead of being taken twice.
+   */
+  @Property({ type: 'text', nullable: true, unique: true })
+  emailMessageId: string | null = null;
+
   @Property({ type: 'text' })
   status: 'accepted' | 'refused';
 

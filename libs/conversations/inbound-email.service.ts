@@ -1,4 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { sanitizeFilename } from '../attachments/attachment-filename.js';
 import { AttachmentStorage, type IncomingUpload } from '../attachments/attachment-storage.js';
@@ -15,6 +15,8 @@ import { PostMessage } from './usecases/post-message/post-message.usecase.js';
 
 /** The fields of a SendGrid Inbound Parse post that matter here (all optional: it is outside input). */
 export interface InboundParsePost {
+  /** The mail's raw header block; its Message-ID tells a repeated post from a new mail. */
+  headers?: string;
   from?: string;
   to?: string;
   cc?: string;
@@ -26,13 +28,19 @@ export interface InboundParsePost {
   attachments?: string;
 }
 
-export type InboundOutcome = { status: 'accepted'; messageId: string } | { status: 'refused'; reason: string };
+/** `repeat`: the mail's Message-ID was posted before; this is what became of it then, and nothing more was done. */
+export type InboundOutcome = ({ status: 'accepted'; messageId: string } | { status: 'refused'; reason: string }) & { repeat?: true };
+
+/** A Message-ID longer than this is not used to recognise repeats (real ones are well under 100 bytes). */
+const MAX_EMAIL_MESSAGE_ID_BYTES = 512;
 
 const ADDRESS = /[^\s<>,;:"'()[\]]+@[^\s<>,;:"'()[\]]+/g;
 
 /**
  * Turns an email reply into a conversation message — only when the reply address was signed for the very
- * participant the mail comes from. Anything else is refused and recorded, never posted.
+ * participant the mail comes from. Anything else is refused and recorded, never posted. A mail is taken
+ * once: its Message-ID is stored with its record (unique), in the transaction that stores its message, so a
+ * repeat, even one racing the first, gets the first one's outcome and posts nothing.
  */
 @Injectable()
 export class InboundEmailService {
@@ -50,11 +58,24 @@ export class InboundEmailService {
   async receive(post: InboundParsePost, files: IncomingUpload[] = []): Promise<InboundOutcome> {
     const from = senderAddress(post.from);
     const recipients = [...envelopeRecipients(post.envelope), ...(post.to?.match(ADDRESS) ?? []), ...(post.cc?.match(ADDRESS) ?? [])];
-    const record = Object.assign(new InboundEmail(), { fromAddress: from || '(none)', toAddress: recipients[0]?.toLowerCase() ?? '(none)' });
+    const emailMessageId = emailMessageIdOf(post.headers);
+    const record = Object.assign(new InboundEmail(), {
+      fromAddress: from || '(none)',
+      toAddress: recipients[0]?.toLowerCase() ?? '(none)',
+      emailMessageId,
+    });
+    const seen = await this.repeatOf(emailMessageId);
+    if (seen) return seen;
 
     const refuse = async (reason: string): Promise<InboundOutcome> => {
       Object.assign(record, { status: 'refused', reason });
-      await this.em.insert(InboundEmail, record);
+      try {
+        await this.em.insert(InboundEmail, record);
+      } catch (error) {
+        const raced = error instanceof UniqueConstraintViolationException ? await this.repeatOf(emailMessageId) : null;
+        if (raced) return raced;
+        throw error;
+      }
       if (record.organizationId) {
         await this.audit.record({
           organizationId: record.organizationId,
@@ -89,17 +110,38 @@ export class InboundEmailService {
     if (Buffer.byteLength(reply.html, 'utf8') > MAX_RICH_TEXT_BYTES) return refuse(`the reply is larger than ${MAX_RICH_TEXT_BYTES / 1024} KB`);
 
     const author: AuthUser = { id: sender.id, organizationId: conversation.organization.id, role: sender.role };
+    const { attachmentIds, refused } = await this.keepAttachments(author, files);
     try {
-      const { attachmentIds, refused } = await this.keepAttachments(author, files);
-      const message = await this.postMessage.execute(author, conversation.id, { source: 'email', content: { ...reply, attachmentIds } });
-      Object.assign(record, { status: 'accepted', messageId: message.id, reason: refused.length ? `attachments not kept: ${refused.join('; ')}` : null });
-      await this.em.insert(InboundEmail, record);
+      // The record commits with the message or not at all: a repeat racing this one waits on its
+      // Message-ID, then fails on it and rolls its own message back.
+      const message = await this.em.transactional(async (em) => {
+        const posted = await this.postMessage.execute(author, conversation.id, { source: 'email', content: { ...reply, attachmentIds } });
+        Object.assign(record, { status: 'accepted', messageId: posted.id, reason: refused.length ? `attachments not kept: ${refused.join('; ')}` : null });
+        await em.insert(InboundEmail, record);
+        return posted;
+      });
       return { status: 'accepted', messageId: message.id };
     } catch (error) {
+      // Files kept for a message that was not stored go too.
+      await this.discardKept(author, attachmentIds);
+      const raced = error instanceof UniqueConstraintViolationException ? await this.repeatOf(emailMessageId) : null;
+      if (raced) return raced;
+      Object.assign(record, { messageId: null });
       // A closed conversation or a rule the API would also enforce: the sender's answer, not a server fault.
       if (error instanceof HttpException && error.getStatus() < 500) return refuse(error.message);
       throw error;
     }
+  }
+
+  /** What became of the mail with this Message-ID, if it came before. */
+  private async repeatOf(emailMessageId: string | null): Promise<InboundOutcome | null> {
+    if (emailMessageId === null) return null;
+    const first = await this.em.findOne(InboundEmail, { emailMessageId }, { fields: ['status', 'reason', 'messageId'], disableIdentityMap: true });
+    if (!first) return null;
+    this.logger.log(`inbound email ${first.id} posted again (same Message-ID): answered as before`);
+    return first.status === 'accepted'
+      ? { status: 'accepted', messageId: first.messageId!, repeat: true }
+      : { status: 'refused', reason: first.reason ?? '', repeat: true };
   }
 
   /** Incoming files a request left behind (refused mail, refused files) are removed, never kept. */
@@ -107,7 +149,16 @@ export class InboundEmailService {
     await Promise.all(files.map((file) => this.storage.discard(file)));
   }
 
-  /** Each attached file goes through the same checks as an upload; a refused one is named, not fatal. */
+  private async discardKept(author: AuthUser, attachmentIds: string[]): Promise<void> {
+    await this.attachments
+      .discardUnclaimed(author, attachmentIds)
+      .catch((error) => this.logger.error(`could not remove the attachments of an email not taken: ${error}`));
+  }
+
+  /**
+   * Each attached file goes through the same checks as an upload; a refused one is named, not fatal. A
+   * server fault keeps none of them.
+   */
   private async keepAttachments(author: AuthUser, files: IncomingUpload[]): Promise<{ attachmentIds: string[]; refused: string[] }> {
     const attachmentIds: string[] = [];
     const refused: string[] = [];
@@ -115,7 +166,10 @@ export class InboundEmailService {
       try {
         attachmentIds.push((await this.attachments.upload(author, file)).id);
       } catch (error) {
-        if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+        if (!(error instanceof HttpException) || error.getStatus() >= 500) {
+          await this.discardKept(author, attachmentIds);
+          throw error;
+        }
         refused.push(`${sanitizeFilename(file.originalname)}: ${error.message}`);
       }
     }
@@ -131,6 +185,18 @@ function senderAddress(from: string | undefined): string {
   if (typeof from !== 'string') return '';
   const bracketed = [...from.matchAll(/<([^<>]*)>/g)].map((match) => match[1].match(ADDRESS)?.[0]).filter((address) => address !== undefined);
   return (bracketed.at(-1) ?? from.match(ADDRESS)?.[0] ?? '').toLowerCase();
+}
+
+/**
+ * The Message-ID of the raw header block SendGrid posts as `headers` (folded lines joined), without its angle
+ * brackets; null when there is none, or none usable as a key (blank, spaced, or over 512 bytes).
+ */
+export function emailMessageIdOf(headers: string | undefined): string | null {
+  if (typeof headers !== 'string') return null;
+  const line = /^message-id[ \t]*:(.*)$/im.exec(headers.replace(/\r?\n[ \t]+/g, ' '));
+  if (!line) return null;
+  const id = (/<([^<>]*)>/.exec(line[1])?.[1] ?? line[1]).trim();
+  return id && !/\s/.test(id) && Buffer.byteLength(id, 'utf8') <= MAX_EMAIL_MESSAGE_ID_BYTES ? id : null;
 }
 
 function envelopeRecipients(envelope: string | undefined): string[] {

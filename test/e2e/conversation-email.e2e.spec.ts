@@ -1,6 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createOrganization, eventually, TestOrganization } from '../support/api.js';
 import { addNamedUser as addUser, openConversation, postReply, startConversation, type NamedUser } from '../support/conversations.js';
-import { postInboundEmail, type InboundAuth, type InboundParseMail } from '../support/inbound-email.js';
+import { postInboundEmail, postUnfinishedMultipart, type InboundAuth, type InboundFile, type InboundParseMail } from '../support/inbound-email.js';
 import { Platform } from '../support/platform.js';
 import { SendgridFake } from '../fakes/sendgrid-fake.js';
 
@@ -24,6 +27,8 @@ const MESSAGE_ID = /^<[^<>\s]+@[^<>\s]+>$/;
  */
 describe('conversations by email (end to end)', () => {
   const sendgrid = new SendgridFake(SENDGRID_KEY);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-conversation-email-'));
+  const attachmentsDir = path.join(scratch, 'attachments');
   let platform: Platform;
   let privacy: TestOrganization;
   let convenience: TestOrganization;
@@ -47,6 +52,7 @@ describe('conversations by email (end to end)', () => {
         EMAIL_FROM: 'Tidings <no-reply@tidings.test>',
         EMAIL_REPLY_DOMAIN: REPLY_DOMAIN,
         INBOUND_EMAIL_SECRET: INBOUND_SECRET,
+        ATTACHMENTS_DIR: attachmentsDir,
       },
     }).start();
     [privacy, convenience] = await Promise.all([
@@ -67,6 +73,7 @@ describe('conversations by email (end to end)', () => {
   afterAll(async () => {
     await platform?.stop();
     await sendgrid.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
   });
 
   const start = (user: TestUser, body: Record<string, unknown>) => startConversation(user.api, body);
@@ -105,6 +112,10 @@ describe('conversations by email (end to end)', () => {
   const messageCount = async (conversationId: string) =>
     (await platform.query<{ n: number }>(`select count(*)::int as n from conversation_message where conversation_id = $1`, [conversationId]))[0].n;
   const inboundCount = async () => (await platform.query<{ n: number }>(`select count(*)::int as n from inbound_email`))[0].n;
+  /** Every file under the attachments directory, incoming ones included. */
+  const storedFiles = () =>
+    (fs.readdirSync(attachmentsDir, { recursive: true }) as string[]).filter((name) => fs.statSync(path.join(attachmentsDir, name)).isFile()).sort();
+  const attachmentCount = async () => (await platform.query<{ n: number }>(`select count(*)::int as n from attachment`))[0].n;
   const statusOf = async (conversationId: string) =>
     (await platform.query<{ status: string }>(`select status from conversation where id = $1`, [conversationId]))[0].status;
 
@@ -317,7 +328,7 @@ describe('conversations by email (end to end)', () => {
       ).toEqual([{ from_address: alma.email, to_address: almaAddress, status: 'accepted', reason: null, conversation_id: conversation.id, user_id: alma.id }]);
     });
 
-    test('the secret may also be given as ?secret=, and a plain-text-only reply works', async () => {
+    test('a plain-text-only reply works, whatever the basic-auth user name', async () => {
       const posted = await inbound(
         {
           from: alma.email,
@@ -325,7 +336,7 @@ describe('conversations by email (end to end)', () => {
           SPF: 'pass',
           text: 'See you at nine.\n\nOn Tue, Jan 9, 2024 at 8:00 AM Tidings <no-reply@tidings.test> wrote:\n> earlier\n',
         },
-        { secret: INBOUND_SECRET, via: 'query' },
+        { secret: INBOUND_SECRET, user: 'inbound-parse' },
       );
       expect(posted).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
       const message = (await view(cora, conversation.id)).messages.find((m: { id: string }) => m.id === posted.body.messageId);
@@ -393,10 +404,16 @@ describe('conversations by email (end to end)', () => {
       expect(passed).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
     });
 
-    test('a missing or wrong secret is 401 and nothing is recorded', async () => {
+    test('a missing or wrong secret is 401 and nothing is recorded; ?secret= is no longer accepted, even the right one', async () => {
       const before = await inboundCount();
       const messages = await messageCount(conversation.id);
-      for (const auth of [{}, { secret: 'not-the-inbound-secret-at-all' }, { secret: 'not-the-inbound-secret-at-all', via: 'query' as const }]) {
+      for (const auth of [
+        {},
+        { secret: 'not-the-inbound-secret-at-all' },
+        { secret: `${INBOUND_SECRET}0` },
+        { secret: 'not-the-inbound-secret-at-all', via: 'query' as const },
+        { secret: INBOUND_SECRET, via: 'query' as const },
+      ]) {
         const response = await inbound(replyFrom(alma, almaAddress), auth);
         expect(response).toEqual({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'the inbound email secret is missing or wrong' } });
       }
@@ -428,6 +445,110 @@ describe('conversations by email (end to end)', () => {
       expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true);
       const [record] = await platform.query<{ reason: string }>(`select reason from inbound_email where message_id = $1`, [posted.body.messageId]);
       expect(record.reason).toMatch(/attachments not kept: setup\.exe/);
+    });
+  });
+
+  describe('the webhook is no way to hurt the service', () => {
+    let conversation: { id: string; firstMessageId: string };
+    let almaAddress: string;
+    const pdf: InboundFile = {
+      filename: 'card.pdf',
+      content: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+      contentType: 'application/pdf',
+    };
+    const withFiles = (mail: InboundParseMail, files: InboundFile[] = [pdf]) => postInboundEmail(platform.baseUrl, mail, { secret: INBOUND_SECRET }, files);
+
+    beforeAll(async () => {
+      conversation = await start(cora, { subject: 'Your new card', to: [alma.id], body: '<p>Please send a photo of your card.</p>' });
+      almaAddress = (await emailOf(conversation.firstMessageId, alma)).replyTo!;
+    });
+
+    /** Runs `attempt` and checks it left no message, no inbound record, no attachment row and no file. */
+    const leavesNothing = async <T>(attempt: () => Promise<T>, recorded = 0): Promise<T> => {
+      const [files, attachments, inbounds, messages] = [storedFiles(), await attachmentCount(), await inboundCount(), await messageCount(conversation.id)];
+      const result = await attempt();
+      expect(storedFiles()).toEqual(files);
+      expect(await attachmentCount()).toBe(attachments);
+      expect(await inboundCount()).toBe(inbounds + recorded);
+      expect(await messageCount(conversation.id)).toBe(messages);
+      return result;
+    };
+
+    test('an unauthenticated post with a large file is 401 before its body is read: the answer comes while it is still being sent, and no file is written', async () => {
+      for (const auth of [{}, { secret: 'not-the-inbound-secret-at-all' }, { secret: INBOUND_SECRET, via: 'query' as const }]) {
+        const response = await leavesNothing(() => postUnfinishedMultipart(platform.baseUrl, auth));
+        expect(response).toMatchObject({
+          status: 401,
+          answeredWhileSending: true,
+          body: { statusCode: 401, message: 'the inbound email secret is missing or wrong' },
+        });
+      }
+    });
+
+    test('text fields over 1 MB, one or all together, are 413 naming the field; nothing is posted, recorded or kept', async () => {
+      const tooLarge = await leavesNothing(() => withFiles(replyFrom(alma, almaAddress, 'x'.repeat(1024 * 1024 + 1))));
+      // Gmail's reply carries the answer in html, then in text: html is the field over 1 MB.
+      expect(tooLarge).toMatchObject({ status: 413, body: { statusCode: 413, details: [{ field: 'html', message: 'must be at most 1 MB' }] } });
+      const together = await leavesNothing(() =>
+        postInboundEmail(platform.baseUrl, replyFrom(alma, almaAddress, 'y'.repeat(700 * 1024)), { secret: INBOUND_SECRET }, [pdf], { filesFirst: true }),
+      );
+      // 700 KB in html, then 700 KB in text: text takes the fields over 1 MB together.
+      expect(together).toMatchObject({
+        status: 413,
+        body: { statusCode: 413, details: [{ field: 'text', message: 'the text fields together must be at most 1 MB' }] },
+      });
+    });
+
+    test('refused mail leaves no file behind: an unknown address, a wrong sender, a reply too large, a closed conversation', async () => {
+      const refusedWith = async (mail: InboundParseMail, reason: RegExp) => {
+        const response = await leavesNothing(() => withFiles(mail, [pdf, { ...pdf, filename: 'second.pdf' }]), 1);
+        expect(response).toEqual({ status: 200, body: { status: 'refused', reason: expect.stringMatching(reason) } });
+      };
+      await refusedWith(replyFrom(alma, `support@${REPLY_DOMAIN}`), /not addressed to a reply address of ours/);
+      await refusedWith(replyFrom(bert, almaAddress), /sender does not match the reply address/);
+      await refusedWith(replyFrom(alma, almaAddress, `<p>${'z'.repeat(300 * 1024)}</p>`), /the reply is larger than 256 KB/);
+
+      // Refused only once its files were kept as attachments: they go again, rows and files.
+      const closing = await start(cora, { subject: 'Closing with files', to: [alma.id], body: '<p>Anything else?</p>' });
+      const closingAddress = (await emailOf(closing.firstMessageId, alma)).replyTo!;
+      expect((await cora.api.post(`/v1/conversations/${closing.id}/close`)).status).toBe(200);
+      const [files, attachments] = [storedFiles(), await attachmentCount()];
+      const response = await withFiles(replyFrom(alma, closingAddress, 'Here is my card.'));
+      expect(response).toEqual({ status: 200, body: { status: 'refused', reason: expect.stringMatching(/allowContactsToReopen/) } });
+      expect(storedFiles()).toEqual(files);
+      expect(await attachmentCount()).toBe(attachments);
+      expect(await messageCount(closing.id)).toBe(1);
+    });
+
+    test('the same Message-ID posted again, even at the same time, yields one message; the repeats get its outcome and keep no file', async () => {
+      const mail = replyFrom(alma, almaAddress, 'Sent once, posted twice.', { messageId: '<CAF=retry-1@mail.gmail.example>' });
+      const first = await withFiles(mail);
+      expect(first).toEqual({ status: 200, body: { status: 'accepted', messageId: expect.any(String) } });
+      const repeat = await leavesNothing(() => withFiles(mail));
+      expect(repeat).toEqual({ status: 200, body: { status: 'accepted', messageId: first.body.messageId, repeat: true } });
+      expect(await platform.query(`select message_id, email_message_id from inbound_email where email_message_id like 'CAF=retry-1@%'`)).toEqual([
+        { message_id: first.body.messageId, email_message_id: 'CAF=retry-1@mail.gmail.example' },
+      ]);
+
+      // Racing posts: one wins, the others wait for it and answer with its message.
+      const racing = replyFrom(alma, almaAddress, 'Posted three times at once.', { messageId: '<CAF=race-2@mail.gmail.example>' });
+      const [messages, attachments, files] = [await messageCount(conversation.id), await attachmentCount(), storedFiles().length];
+      const answers = await Promise.all([withFiles(racing), withFiles(racing), withFiles(racing)]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect(new Set(answers.map((answer) => answer.body.status))).toEqual(new Set(['accepted']));
+      expect(new Set(answers.map((answer) => answer.body.messageId)).size).toBe(1);
+      expect(answers.filter((answer) => answer.body.repeat === true)).toHaveLength(2);
+      expect(await messageCount(conversation.id)).toBe(messages + 1);
+      expect(await attachmentCount()).toBe(attachments + 1);
+      expect(storedFiles()).toHaveLength(files + 1);
+      const message = (await view(cora, conversation.id)).messages.find((m: { id: string }) => m.id === answers[0].body.messageId);
+      expect(message.attachments).toEqual([expect.objectContaining({ filename: 'card.pdf' })]);
+
+      // A refusal is answered the same way when it comes again, and recorded once.
+      const refused = replyFrom(bert, almaAddress, 'Not mine to send.', { messageId: '<CAF=refused-3@mail.gmail.example>' });
+      const refusal = await withFiles(refused);
+      expect(refusal).toEqual({ status: 200, body: { status: 'refused', reason: expect.stringMatching(/sender does not match/) } });
+      expect(await leavesNothing(() => withFiles(refused))).toEqual({ status: 200, body: { ...refusal.body, repeat: true } });
     });
   });
 
