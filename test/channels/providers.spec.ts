@@ -263,7 +263,7 @@ describe('TwilioSmsProvider against the Twilio fake', () => {
     const result = await provider.send('+14155550123', notification);
 
     // The fake answers 401 unless Basic auth is AccountSid:AuthToken, so a delivery proves the credentials.
-    expect(fake.delivered).toEqual([{ accountSid, to: '+14155550123', from: '+15005550006', body: notification.text, status: 201 }]);
+    expect(fake.delivered).toEqual([{ accountSid, to: '+14155550123', from: '+15005550006', body: notification.text, status: 201, at: expect.any(Number) }]);
     expect(result.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
   });
 
