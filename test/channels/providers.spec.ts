@@ -305,6 +305,8 @@ describe('WebPushProvider against the push service fake', () => {
     vapidSubject: 'mailto:ops@tidings.test',
     vapidPublicKey: vapidKeys.publicKey,
     vapidPrivateKey: vapidKeys.privateKey,
+    // The fake listens on 127.0.0.1.
+    allowPrivateHosts: true,
   };
   let baseUrl: string;
   let provider: WebPushProvider;
