@@ -299,6 +299,30 @@ describe('scheduled messages (end to end)', () => {
     expect(JSON.parse(subscription.decrypt(pushService.delivered[0].body))).toMatchObject({ title: 'Lab results ready', body: expect.stringContaining('A1C') });
   });
 
+  test("members see each channel's status of their own message, never the provider's error text, the attempts or the timeline; staff see them", async () => {
+    const texted = await org.addUser('member', { phone: '+15551230003' });
+    twilio.rejectNumber('+15551230003', 21211);
+    const { id } = (await schedule({ recipientId: texted.id, channels: ['message_center', 'sms'] })).body;
+    await eventually(async () => expect((await staff.get(`/v1/messages/${id}`)).body.deliveries.find((d: any) => d.channel === 'sms').status).toBe('failed'));
+    const staffView = (await staff.get(`/v1/messages/${id}`)).body;
+    expect(staffView.deliveries.find((d: any) => d.channel === 'sms')).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringMatching(/21211|not a valid/),
+      timeline: [expect.anything()],
+    });
+    expect(staffView.workflowId).toBe(`message-${id}`);
+
+    const own = await texted.api.get(`/v1/messages/${id}`);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ id, status: 'delivered', title: 'Your claim was approved' });
+    expect(own.body.deliveries).toEqual([
+      { channel: 'message_center', status: 'sent', sentAt: expect.any(String) },
+      { channel: 'sms', status: 'failed', sentAt: null },
+    ]);
+    expect(own.body).not.toHaveProperty('workflowId');
+    expect(JSON.stringify(own.body)).not.toMatch(/lastError|attempts|timeline|21211|valid phone/);
+  });
+
   describe('push subscriptions', () => {
     const subscribe = (who: Api, endpoint: string, keys = createPushSubscription('https://unused.test').subscription.keys) =>
       who.post('/v1/me/push-subscriptions', { endpoint, keys });
