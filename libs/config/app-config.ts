@@ -63,6 +63,12 @@ export interface AppConfig {
     vapidPublicKey?: string;
     vapidPrivateKey?: string;
     vapidSubject?: string;
+    /**
+     * PUSH_ALLOW_PRIVATE_HOSTS: push endpoints may point at loopback and private addresses (10/8, 172.16/12,
+     * 192.168/16, 127/8, ::1, fc00::/7), IP literals included. Only for tests, whose push-service fake listens
+     * on 127.0.0.1; refused in production. Link-local (cloud metadata), multicast and the like stay refused.
+     */
+    allowPrivateHosts: boolean;
   };
   /** The reconciler (libs/reconciler): repairs what a lost signal or a crash left out of step. */
   reconciler: {
@@ -106,6 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
     }
     return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false (got "${raw}")`);
+    return raw === 'true';
   };
   const url = (name: string, fallback?: string): string | undefined => {
     const value = str(name, fallback);
@@ -175,7 +187,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     vapidPublicKey: str('VAPID_PUBLIC_KEY'),
     vapidPrivateKey: str('VAPID_PRIVATE_KEY'),
     vapidSubject: str('VAPID_SUBJECT'),
+    allowPrivateHosts: bool('PUSH_ALLOW_PRIVATE_HOSTS', false),
   };
+  if (push.allowPrivateHosts && env.NODE_ENV === 'production') {
+    problems.push('PUSH_ALLOW_PRIVATE_HOSTS must not be true in production (push endpoints could then reach the internal network)');
+  }
   if (push.provider === 'webpush') {
     required('VAPID_PUBLIC_KEY', 'when PUSH_PROVIDER=webpush');
     required('VAPID_PRIVATE_KEY', 'when PUSH_PROVIDER=webpush');

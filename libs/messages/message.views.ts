@@ -45,6 +45,19 @@ export function toMessageView(message: Message, deliveries?: DeliveryWithTimelin
   };
 }
 
+/**
+ * What a member sees of a message addressed to them: the staff view without the delivery internals. Each
+ * delivery is only its channel, status and sentAt; provider error text (`lastError`, which quotes what a
+ * provider or push service answered), attempts, timelines, push subscription ids and the workflow id are
+ * for staff.
+ */
+export function toRecipientMessageView(message: Message, deliveries?: DeliveryWithTimeline[]) {
+  const { workflowId: _workflowId, deliveries: views, ...rest } = toMessageView(message, deliveries);
+  return { ...rest, deliveries: views?.map(({ channel, status, sentAt }): RecipientDeliveryView => ({ channel, status, sentAt })) };
+}
+
+export type RecipientDeliveryView = Pick<DeliveryView, 'channel' | 'status' | 'sentAt'>;
+
 /** Every status but these comes after the delivery time, so the message center had it. */
 const reachedRecipient = (status: Message['status']) => status !== 'scheduled' && status !== 'cancelled';
 

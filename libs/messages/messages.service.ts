@@ -11,7 +11,7 @@ import { MAX_BODY_BYTES, MAX_TITLE_LENGTH, RescheduleMessageDto, ScheduleMessage
 import { deliveriesOf } from '../delivery/delivery-timeline.js';
 import { checkRecipientTemplate, compileRecipientTemplate, hasTemplateVariables, templateVariablesFor } from '../templates/recipient-template.js';
 import { Message, type MessageStatus } from './message.entity.js';
-import { effectiveStatus, toMessageView, toScheduledView } from './message.views.js';
+import { effectiveStatus, toMessageView, toRecipientMessageView, toScheduledView } from './message.views.js';
 import { storeScheduledMessage, type StoreOutcome } from './store-scheduled-message.js';
 import { deliveryWindow, idempotentRequest, MAX_SCHEDULE_AHEAD_MS, PAST_TOLERANCE_MS } from './delivery-window.js';
 
@@ -92,9 +92,11 @@ export class MessagesService {
     );
   }
 
+  /** Staff see every delivery's attempts and errors; a member, the recipient, only each channel's status. */
   async get(caller: AuthUser, id: string) {
     const message = await this.findVisible(caller, id);
-    return toMessageView(message, (await deliveriesOf(this.em, 'message', [id])).get(id));
+    const deliveries = (await deliveriesOf(this.em, 'message', [id])).get(id);
+    return caller.role === 'member' ? toRecipientMessageView(message, deliveries) : toMessageView(message, deliveries);
   }
 
   /** Decided by the database: before deliverAt the cancel wins, after it the message is already delivered (409). */

@@ -20,8 +20,12 @@ export class PushKeysDto {
 
 /** Exactly what the browser's PushSubscription.toJSON() gives. */
 export class CreatePushSubscriptionDto {
-  @ApiProperty({ example: 'https://fcm.googleapis.com/fcm/send/…' })
-  @IsUrl({ protocols: ['https'], require_protocol: true, require_tld: false }, { message: 'endpoint must be an https URL' })
+  @ApiProperty({
+    example: 'https://fcm.googleapis.com/fcm/send/…',
+    description: 'an https URL whose host resolves only to public addresses (422 naming endpoint otherwise)',
+  })
+  // The scheme and the host's addresses are checked by the service (checkPushEndpoint), as a 422 with the reason.
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'endpoint must be a URL' })
   @MaxLength(2000)
   endpoint: string;
 

@@ -3,6 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -263,7 +265,7 @@ describe('TwilioSmsProvider against the Twilio fake', () => {
     const result = await provider.send('+14155550123', notification);
 
     // The fake answers 401 unless Basic auth is AccountSid:AuthToken, so a delivery proves the credentials.
-    expect(fake.delivered).toEqual([{ accountSid, to: '+14155550123', from: '+15005550006', body: notification.text, status: 201 }]);
+    expect(fake.delivered).toEqual([{ accountSid, to: '+14155550123', from: '+15005550006', body: notification.text, status: 201, at: expect.any(Number) }]);
     expect(result.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
   });
 
@@ -305,6 +307,8 @@ describe('WebPushProvider against the push service fake', () => {
     vapidSubject: 'mailto:ops@tidings.test',
     vapidPublicKey: vapidKeys.publicKey,
     vapidPrivateKey: vapidKeys.privateKey,
+    // The fake listens on 127.0.0.1.
+    allowPrivateHosts: true,
   };
   let baseUrl: string;
   let provider: WebPushProvider;
@@ -419,6 +423,58 @@ describe('WebPushProvider against the push service fake', () => {
 
     expect(JSON.parse(stdout).providerMessageId).toMatch(new RegExp(`^${baseUrl}/messages/`));
     expect(JSON.parse(decrypt(fake.delivered[0]!.body)).body).toBe(notification.text);
+  });
+
+  it('checks the endpoint again just before sending: a host that now resolves to a non-public address (DNS rebinding) is refused for good, saying why, and nothing is sent', async () => {
+    const rebound = new WebPushProvider(
+      { ...settings, allowPrivateHosts: false },
+      { agent: pushFakeAgent(), lookup: async () => [{ address: '169.254.169.254', family: 4 }] },
+    );
+    const error = await deliveryError(rebound.send(createPushSubscription('https://push.rebound.test').subscription, notification));
+    expect(error).toBeInstanceOf(PermanentDeliveryError);
+    expect(error.message).toBe('push endpoint refused before sending: host push.rebound.test resolves to a link-local address');
+
+    // Without PUSH_ALLOW_PRIVATE_HOSTS the fake itself, on 127.0.0.1, is refused; with it, link-local still is.
+    const production = new WebPushProvider({ ...settings, allowPrivateHosts: false }, { agent: pushFakeAgent() });
+    const loopback = await deliveryError(production.send(createPushSubscription(baseUrl).subscription, notification));
+    expect(loopback).toBeInstanceOf(PermanentDeliveryError);
+    expect(loopback.message).toBe('push endpoint refused before sending: must name a host, not an IP address (this one is a loopback address)');
+    const metadata = await deliveryError(provider.send(createPushSubscription('https://169.254.169.254').subscription, notification));
+    expect(metadata).toBeInstanceOf(PermanentDeliveryError);
+    expect(metadata.message).toBe('push endpoint refused before sending: must not point at a link-local address');
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it('connects to the address it checked: the connection does not resolve the host a second time', async () => {
+    const lookups: string[] = [];
+    const pinned = new WebPushProvider(settings, {
+      // The fake's certificate names localhost; this test is about where the socket goes, not about the name.
+      agent: new https.Agent({ ca: readFileSync(PUSH_FAKE_CA_CERT), checkServerIdentity: () => undefined }),
+      lookup: async (host) => {
+        lookups.push(host);
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    // .invalid never resolves (RFC 6761): the push arrives only if the connection used the checked address.
+    const { subscription, decrypt } = createPushSubscription(`https://push.invalid:${new URL(baseUrl).port}`);
+
+    await pinned.send(subscription, notification);
+
+    expect(lookups).toEqual(['push.invalid']);
+    expect(fake.delivered).toHaveLength(1);
+    expect(JSON.parse(decrypt(fake.delivered[0]!.body)).title).toBe(notification.subject);
+  });
+
+  it('a host that cannot be resolved just before sending is a TransientDeliveryError', async () => {
+    const unresolved = new WebPushProvider(settings, {
+      agent: pushFakeAgent(),
+      lookup: async (host) => {
+        throw Object.assign(new Error(`getaddrinfo EAI_AGAIN ${host}`), { code: 'EAI_AGAIN' });
+      },
+    });
+    const error = await deliveryError(unresolved.send(createPushSubscription('https://push.example.org').subscription, notification));
+    expect(error).toBeInstanceOf(TransientDeliveryError);
+    expect(error.message).toBe('push service host could not be resolved: getaddrinfo EAI_AGAIN push.example.org');
   });
 });
 

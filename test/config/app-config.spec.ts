@@ -9,7 +9,7 @@ describe('configuration', () => {
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tidings' },
       email: { provider: 'log' },
       sms: { provider: 'log' },
-      push: { provider: 'log' },
+      push: { provider: 'log', allowPrivateHosts: false },
       authStatusCacheMs: 2000,
     });
   });
@@ -56,5 +56,20 @@ describe('configuration', () => {
     expect(() => loadConfig({ INBOUND_EMAIL_SECRET: 'short' })).toThrow('INBOUND_EMAIL_SECRET must be at least 16 characters long');
     expect(loadConfig({}).email.inboundSecret).toBeUndefined();
     expect(loadConfig({ EMAIL_REPLY_DOMAIN: 'Reply.Example.ORG' }).email.replyDomain).toBe('reply.example.org');
+  });
+
+  test('PUSH_ALLOW_PRIVATE_HOSTS is off unless set to true, must be true or false, and is refused in production', () => {
+    expect(loadConfig({}).push.allowPrivateHosts).toBe(false);
+    expect(loadConfig({ PUSH_ALLOW_PRIVATE_HOSTS: 'false' }).push.allowPrivateHosts).toBe(false);
+    expect(loadConfig({ PUSH_ALLOW_PRIVATE_HOSTS: 'true' }).push.allowPrivateHosts).toBe(true);
+    expect(() => loadConfig({ PUSH_ALLOW_PRIVATE_HOSTS: 'yes' })).toThrow('PUSH_ALLOW_PRIVATE_HOSTS must be true or false (got "yes")');
+    const production = {
+      NODE_ENV: 'production',
+      TIDINGS_BOOTSTRAP_TOKEN: 'a production bootstrap token',
+      JWT_SECRET: 'a production jwt secret',
+      EMAIL_REPLY_SECRET: 'a production reply secret',
+    };
+    expect(loadConfig(production).push.allowPrivateHosts).toBe(false);
+    expect(() => loadConfig({ ...production, PUSH_ALLOW_PRIVATE_HOSTS: 'true' })).toThrow('PUSH_ALLOW_PRIVATE_HOSTS must not be true in production');
   });
 });

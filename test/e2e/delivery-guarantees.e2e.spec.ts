@@ -144,4 +144,31 @@ describe('delivery guarantees (end to end)', () => {
       'sent',
     ]);
   }, 120_000);
+
+  test('a push endpoint is checked again just before each send: one whose host now points at a non-public address fails for good, saying why, without a request, and only that device', async () => {
+    const person = await org.addUser('member');
+    const healthy = createPushSubscription(pushService.baseUrl);
+    const rebound = createPushSubscription(pushService.baseUrl);
+    for (const device of [healthy, rebound]) expect((await person.api.post('/v1/me/push-subscriptions', device.subscription)).status).toBe(201);
+    // What DNS rebinding does between subscribing and sending: the stored endpoint's host now resolves to
+    // the cloud metadata address, which is refused even with PUSH_ALLOW_PRIVATE_HOSTS.
+    const reboundId = rebound.subscription.endpoint.split('/').pop()!;
+    await platform.query(`update push_subscription set endpoint = $1 where endpoint = $2`, [
+      `https://169.254.169.254/push/${reboundId}`,
+      rebound.subscription.endpoint,
+    ]);
+
+    const message = await sendNow(['push'], person.id);
+    await eventually(async () => {
+      const pushes = await deliveriesOf(message.id);
+      expect(pushes.map((d) => d.status).sort()).toEqual(['failed', 'sent']);
+    }, 60_000);
+    const failed = (await deliveriesOf(message.id)).find((d) => d.status === 'failed')!;
+    expect(failed).toMatchObject({
+      attempts: 1,
+      lastError: 'PermanentDeliveryError: push endpoint refused before sending: must not point at a link-local address',
+    });
+    expect(failed.timeline.map((t) => t.outcome)).toEqual(['failed']);
+    expect(pushService.received.map((push) => push.subscriptionId)).toEqual([healthy.subscription.endpoint.split('/').pop()]);
+  }, 120_000);
 });

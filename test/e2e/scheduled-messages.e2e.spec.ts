@@ -299,6 +299,103 @@ describe('scheduled messages (end to end)', () => {
     expect(JSON.parse(subscription.decrypt(pushService.delivered[0].body))).toMatchObject({ title: 'Lab results ready', body: expect.stringContaining('A1C') });
   });
 
+  test("members see each channel's status of their own message, never the provider's error text, the attempts or the timeline; staff see them", async () => {
+    const texted = await org.addUser('member', { phone: '+15551230003' });
+    twilio.rejectNumber('+15551230003', 21211);
+    const { id } = (await schedule({ recipientId: texted.id, channels: ['message_center', 'sms'] })).body;
+    await eventually(async () => expect((await staff.get(`/v1/messages/${id}`)).body.deliveries.find((d: any) => d.channel === 'sms').status).toBe('failed'));
+    const staffView = (await staff.get(`/v1/messages/${id}`)).body;
+    expect(staffView.deliveries.find((d: any) => d.channel === 'sms')).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringMatching(/21211|not a valid/),
+      timeline: [expect.anything()],
+    });
+    expect(staffView.workflowId).toBe(`message-${id}`);
+
+    const own = await texted.api.get(`/v1/messages/${id}`);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ id, status: 'delivered', title: 'Your claim was approved' });
+    expect(own.body.deliveries).toEqual([
+      { channel: 'message_center', status: 'sent', sentAt: expect.any(String) },
+      { channel: 'sms', status: 'failed', sentAt: null },
+    ]);
+    expect(own.body).not.toHaveProperty('workflowId');
+    expect(JSON.stringify(own.body)).not.toMatch(/lastError|attempts|timeline|21211|valid phone/);
+  });
+
+  describe('push subscriptions', () => {
+    const subscribe = (who: Api, endpoint: string, keys = createPushSubscription('https://unused.test').subscription.keys) =>
+      who.post('/v1/me/push-subscriptions', { endpoint, keys });
+    const rowsOf = (userId: string) =>
+      platform.query<{ endpoint: string }>(`select endpoint from push_subscription where user_id = $1 order by created_at`, [userId]);
+
+    test('an endpoint must be https and must not point at link-local (cloud metadata), unspecified or multicast addresses, even with PUSH_ALLOW_PRIVATE_HOSTS: 422 naming endpoint with the reason, and nothing is stored', async () => {
+      const someone = await org.addUser('member');
+      const cases: Array<[string, string | RegExp]> = [
+        [`${pushService.baseUrl.replace('https:', 'http:')}/push/plain`, 'must be an https URL'],
+        ['https://169.254.169.254/latest/meta-data/iam/security-credentials/', 'must not point at a link-local address'],
+        ['https://[::ffff:169.254.169.254]/push/1', 'must not point at a link-local address'],
+        ['https://[fe80::1]/push/1', 'must not point at a link-local address'],
+        ['https://0.0.0.0/push/1', 'must not point at an unspecified address'],
+        ['https://224.0.0.1/push/1', 'must not point at a multicast address'],
+        ['https://user:password@fcm.googleapis.com/fcm/send/1', 'must not carry a user name or password'],
+        // .invalid never resolves (RFC 6761).
+        ['https://push.invalid/push/1', /^host could not be resolved \(E[A-Z_]+\)$/],
+      ];
+      for (const [endpoint, reason] of cases) {
+        const refused = await subscribe(someone.api, endpoint);
+        expect({ endpoint, status: refused.status }).toEqual({ endpoint, status: 422 });
+        expect(refused.body.details).toEqual([{ field: 'endpoint', message: reason instanceof RegExp ? expect.stringMatching(reason) : reason }]);
+      }
+      expect(await rowsOf(someone.id)).toEqual([]);
+    });
+
+    test('at most 10 subscriptions per user, also when they arrive at once: the 11th is 409 naming the limit; re-subscribing one of the 10 still works and removing one makes room', async () => {
+      const gadgeteer = await org.addUser('member');
+      const devices = Array.from({ length: 12 }, () => createPushSubscription(pushService.baseUrl).subscription);
+      const answers = await Promise.all(devices.map((device) => gadgeteer.api.post('/v1/me/push-subscriptions', device)));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([...Array(10).fill(201), 409, 409]);
+      const refused = answers.find((answer) => answer.status === 409)!;
+      expect(refused.body.message).toMatch(/^a user may have at most 10 push subscriptions/);
+      expect(await rowsOf(gadgeteer.id)).toHaveLength(10);
+
+      const kept = devices[answers.findIndex((answer) => answer.status === 201)]!;
+      const again = await gadgeteer.api.post('/v1/me/push-subscriptions', kept);
+      expect(again.status).toBe(201);
+      const late = devices[answers.findIndex((answer) => answer.status === 409)]!;
+      expect((await gadgeteer.api.post('/v1/me/push-subscriptions', late)).status).toBe(409);
+      expect((await gadgeteer.api.delete(`/v1/me/push-subscriptions?endpoint=${encodeURIComponent(kept.endpoint)}`)).status).toBe(204);
+      expect((await gadgeteer.api.post('/v1/me/push-subscriptions', late)).status).toBe(201);
+      expect(await rowsOf(gadgeteer.id)).toHaveLength(10);
+    });
+
+    test("subscribing never takes over another user's endpoint (409, nothing changes); the same user subscribing it again updates their own keys", async () => {
+      const owner = await org.addUser('member');
+      const intruder = await org.addUser('member');
+      const device = createPushSubscription(pushService.baseUrl).subscription;
+      const first = await owner.api.post('/v1/me/push-subscriptions', device);
+      expect(first.status).toBe(201);
+
+      const takeover = await subscribe(intruder.api, device.endpoint);
+      expect(takeover.status).toBe(409);
+      expect(takeover.body.details).toEqual([{ field: 'endpoint', message: expect.stringContaining('already registered to another user') }]);
+      const stored = () => platform.query(`select id, user_id, p256dh, auth from push_subscription where endpoint = $1`, [device.endpoint]);
+      expect(await stored()).toEqual([{ id: first.body.id, user_id: owner.id, p256dh: device.keys.p256dh, auth: device.keys.auth }]);
+
+      const renewed = createPushSubscription('https://unused.test').subscription.keys;
+      const again = await subscribe(owner.api, device.endpoint, renewed);
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+      expect(await stored()).toEqual([{ id: first.body.id, user_id: owner.id, p256dh: renewed.p256dh, auth: renewed.auth }]);
+
+      // Two users racing for one new endpoint: one gets it, the other 409.
+      const contested = createPushSubscription(pushService.baseUrl).subscription;
+      const raced = await Promise.all([owner.api.post('/v1/me/push-subscriptions', contested), intruder.api.post('/v1/me/push-subscriptions', contested)]);
+      expect(raced.map((answer) => answer.status).sort()).toEqual([201, 409]);
+      expect(await platform.query(`select 1 from push_subscription where endpoint = $1`, [contested.endpoint])).toHaveLength(1);
+    });
+  });
+
   describe('who may do what', () => {
     let other: TestOrganization;
     let messageId: string;

@@ -34,6 +34,8 @@ export class ProviderFakes {
       VAPID_PRIVATE_KEY: vapid.privateKey,
       VAPID_SUBJECT: 'mailto:ops@tidings.test',
       NODE_EXTRA_CA_CERTS: PUSH_FAKE_CA_CERT,
+      // The push-service fake listens on 127.0.0.1, which production refuses as a push endpoint.
+      PUSH_ALLOW_PRIVATE_HOSTS: 'true',
     };
   }
 
