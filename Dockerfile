@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the API, the worker and the migration job:
 #   api:     node dist/apps/api/main.js        (default CMD)
-#   worker:  node dist/apps/worker/main.js
+#   worker:  node --max-old-space-size=1024 --max-semi-space-size=16 dist/apps/worker/main.js  (apps/worker/node-flags.ts)
 #   migrate: node dist/libs/database/migrate.js
 ARG NODE_IMAGE=node:24-bookworm-slim
 

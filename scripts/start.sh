@@ -97,7 +97,8 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
   temporal_ui="http://localhost:$TEMPORAL_UI_PORT"
 fi
 
-spawn worker node dist/apps/worker/main.js
+# The heap sized for what the worker holds, not for the machine (apps/worker/node-flags.ts).
+spawn worker node --max-old-space-size=1024 --max-semi-space-size=16 dist/apps/worker/main.js
 spawn api node dist/apps/api/main.js
 
 say "Tidings is starting:"

@@ -4,11 +4,16 @@ import { ConfigError, loadConfig } from '../../libs/config/app-config.js';
 import { installRuntimeExportingMetrics } from '../../libs/metrics/temporal-sdk-metrics.js';
 import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
 import { serveWorkerMetrics, type WorkerMetricsServer } from '../../libs/metrics/worker-metrics-server.js';
+import { missingWorkerNodeFlags } from './node-flags.js';
 import { createWorker } from './worker.js';
 
 async function main() {
   const config = loadConfig();
   const logger = new Logger('Tidings');
+  const missingFlags = missingWorkerNodeFlags();
+  if (missingFlags.length) {
+    logger.warn(`worker started without ${missingFlags.join(' ')} (see apps/worker/node-flags.ts): its heap may grow to several times what it holds`);
+  }
   // The SDK's INFO lines include the whole workflow bundle report; warnings and errors are what operators need.
   const runtimeOptions = { logger: new DefaultLogger('WARN') };
   const metricsOn = config.workerMetricsPort !== 0;

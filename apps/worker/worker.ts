@@ -3,12 +3,13 @@ import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createCampaignActivities } from '../../activities/campaign.activities.js';
 import { createChatRequestActivities } from '../../activities/chat-request.activities.js';
 import { createConversationNotificationActivities } from '../../activities/conversation-notification.activities.js';
 import { createDeliveryActivities } from '../../activities/delivery.activities.js';
+import { CAMPAIGN_BATCHES_IN_FLIGHT } from '../../workflows/campaign.contract.js';
 import { PROVIDER_REQUEST_TIMEOUT_MS } from '../../workflows/delivery-policy.js';
 import { createMessageDeliveryActivities } from '../../activities/message-delivery.activities.js';
 import { createReconcileActivities } from '../../activities/reconcile.activities.js';
@@ -51,16 +52,14 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const shared = sharedWorkerOptions(connection, config);
   // One bundle for both workers, built by `npm run build` (bundle.ts).
   const workflowBundle = await loadWorkflowBundle();
   const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+    ...shared,
     taskQueue: config.temporal.taskQueue,
     workflowBundle,
-    // SIGTERM lets sends in flight finish (a provider may take up to its request timeout) before the
-    // worker stops; only then are they cancelled, which aborts their requests.
-    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
+    maxCachedWorkflows: DEFAULT_QUEUE_CACHED_WORKFLOWS,
     // Each activity gets its own unit of work, as each HTTP request does in the API.
     activities: {
       ...createMessageDeliveryActivities((work) => RequestContext.create(orm.em, () => work(deliveries))),
@@ -73,22 +72,20 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const campaignServices = { delivery: app.get(CampaignDelivery), sms: app.get(CampaignSms) };
   const campaignActivities = createCampaignActivities((work) => RequestContext.create(orm.em, () => work(campaignServices)));
   const campaignWorker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+    ...shared,
     taskQueue: config.temporal.campaignTaskQueue,
     workflowBundle,
-    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
+    maxCachedWorkflows: CAMPAIGN_QUEUE_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskExecutions: CAMPAIGN_ACTIVITIES_AT_ONCE,
     activities: campaignActivities,
   });
   // Activities only, one text each: the server starts them across all workers at no more than the pace, and
   // each worker holds no more than two seconds' worth (CampaignSms spaces them).
   const smsWorker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+    ...shared,
     taskQueue: campaignSmsTaskQueue(config.temporal.campaignTaskQueue),
     maxTaskQueueActivitiesPerSecond: config.sms.maxPerSecond,
     maxConcurrentActivityTaskExecutions: Math.max(2, 2 * config.sms.maxPerSecond),
-    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
     activities: { sendCampaignSms: (request: CampaignSmsRequest) => campaignActivities.sendCampaignSms(request) },
   });
   await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
@@ -113,6 +110,37 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     },
   };
 }
+
+/**
+ * What every Worker of this process shares: spread it into each `Worker.create`, then add the task queue and
+ * what is the queue's own. A Worker given `workflowBundle` runs its workflows on a thread of its own, with a
+ * V8 isolate of its own (40-60 MB of resident memory, idle, measured); one that only runs activities adds none.
+ */
+function sharedWorkerOptions(connection: NativeConnection, config: AppConfig) {
+  return {
+    connection,
+    namespace: config.temporal.namespace,
+    // SIGTERM lets sends in flight finish (a provider may take up to its request timeout) before the
+    // worker stops; only then are they cancelled, which aborts their requests.
+    shutdownGraceTime: PROVIDER_REQUEST_TIMEOUT_MS + 10_000,
+  } satisfies Partial<WorkerOptions>;
+}
+
+/**
+ * Workflows kept in a worker's cache between their tasks (sleeping scheduled messages, mostly). Set here
+ * rather than left to the SDK, whose default grows with the V8 heap limit (2,395 per worker on a 4 GB
+ * heap); one evicted is replayed from its (short) history when its next task comes.
+ */
+const DEFAULT_QUEUE_CACHED_WORKFLOWS = 1000;
+/** A campaign's workflow continues as new every few batches, and few campaigns run at once. */
+const CAMPAIGN_QUEUE_CACHED_WORKFLOWS = 100;
+/**
+ * Campaign activities running at once in this process: two campaigns' batches in flight. Each batch holds
+ * a thousand recipients, their rendered notifications and a SendGrid request body while it runs; the SDK's
+ * default of 100 would let 25 campaigns put 100 batches in one worker's memory, all waiting on the same
+ * database pool. More campaigns still all progress, their batches taking turns.
+ */
+const CAMPAIGN_ACTIVITIES_AT_ONCE = 2 * CAMPAIGN_BATCHES_IN_FLIGHT;
 
 /**
  * Makes the Temporal UI able to find a message's workflow by organisation, recipient or message id

@@ -8,7 +8,7 @@ import { NotificationSender } from '../channels/notification-sender.js';
 import { describeDeliveryError } from '../channels/providers/delivery-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Deliverer, DeliveryInProgressError, type DeliveryContent, type RenderedDelivery } from '../delivery/deliverer.js';
-import { DeliveryLedger, type Claim } from '../delivery/delivery-ledger.js';
+import { DeliveryLedger, type BatchClaim } from '../delivery/delivery-ledger.js';
 import type { Delivery } from '../delivery/delivery.entity.js';
 import type { NotificationMode, QuietHours } from '../organizations/organization.entity.js';
 import { quietUntil } from './quiet-hours.js';
@@ -42,7 +42,7 @@ type Rendered = { title: string; body: string };
 
 /** Held sends delivered per activity call. */
 const DEFERRED_BATCH = 500;
-type SendClaim = Extract<Claim, { kind: 'send' }>;
+type SendClaim = Extract<BatchClaim, { kind: 'send' }>;
 
 /**
  * The worker's side of a campaign: the audience snapshot, and each batch — its message-center entries in

@@ -32,12 +32,20 @@ export interface DeliveryPlan {
 }
 
 /** The result of claiming a delivery before its send. */
-export type Claim =
-  | { kind: 'send'; delivery: Delivery; attempt: number; resend: boolean }
+export type Claim<D extends ClaimedDelivery = Delivery> =
+  | { kind: 'send'; delivery: D; attempt: number; resend: boolean }
   /** Settled already (by an earlier attempt whose answer was lost): nothing to send. */
-  | { kind: 'settled'; delivery: Delivery }
+  | { kind: 'settled'; delivery: D }
   /** Another attempt holds the lease and may still be talking to the provider: do not send. */
-  | { kind: 'in_progress'; delivery: Delivery };
+  | { kind: 'in_progress'; delivery: D };
+
+/**
+ * What a batch send needs of each delivery it claimed: plain data, not managed entities. A batch claims a
+ * thousand rows at a time; as entities in the unit of work (each with its snapshot) they cost several KB
+ * apiece and stayed alive for the whole provider request.
+ */
+export type ClaimedDelivery = Pick<Delivery, 'id' | 'recipientId' | 'channel' | 'status' | 'attempts' | 'dueAt'>;
+export type BatchClaim = Claim<ClaimedDelivery>;
 
 export type SettledOutcome =
   | { status: 'sent'; providerMessageId?: string }
@@ -208,11 +216,23 @@ export class DeliveryLedger {
    * `claim` for many deliveries in one statement, for a batch send (one provider request for them all):
    * the same rules, row by row. Returns a claim per delivery, in the order given.
    */
-  async claimBatch(deliveryIds: readonly string[]): Promise<Claim[]> {
+  async claimBatch(deliveryIds: readonly string[]): Promise<BatchClaim[]> {
     if (deliveryIds.length === 0) return [];
-    const rows = await this.em.execute<Array<Record<string, unknown> & { id: string; lease_live: boolean; claimed_attempt: number | null }>>(
+    const rows = await this.em.execute<
+      Array<{
+        id: string;
+        recipient_id: string;
+        channel: ProviderChannel;
+        status: Delivery['status'];
+        attempts: number;
+        due_at: Date;
+        lease_live: boolean;
+        claimed_attempt: number | null;
+      }>
+    >(
       `with locked as (
-         select d.*, coalesce(d.lease_until > now(), false) as lease_live from delivery d where d.id = any(?::uuid[]) order by d.id for update
+         select d.id, d.recipient_id, d.channel, d.status, d.attempts, d.due_at, coalesce(d.lease_until > now(), false) as lease_live
+           from delivery d where d.id = any(?::uuid[]) order by d.id for update
        ), crashed as (
          update delivery_attempt a set outcome = 'unknown', finished_at = now(), reason = 'the worker stopped during the provider call; whether it was sent is unknown'
            from locked l
@@ -229,11 +249,18 @@ export class DeliveryLedger {
       [`{${deliveryIds.join(',')}}`, LEASE_MS / 1000],
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return deliveryIds.map((id) => {
+    return deliveryIds.map((id): BatchClaim => {
       const row = byId.get(id);
       if (!row) throw new Error(`delivery ${id} does not exist`);
-      const { lease_live: leaseLive, claimed_attempt: attempt, ...columns } = row;
-      const delivery = this.em.map(Delivery, columns);
+      const { lease_live: leaseLive, claimed_attempt: attempt } = row;
+      const delivery: ClaimedDelivery = {
+        id: row.id,
+        recipientId: row.recipient_id,
+        channel: row.channel,
+        status: row.status,
+        attempts: row.attempts,
+        dueAt: new Date(row.due_at),
+      };
       if (attempt === null) return delivery.status === 'sending' && leaseLive ? { kind: 'in_progress', delivery } : { kind: 'settled', delivery };
       const resend = delivery.status === 'sending';
       if (resend) this.metrics.deliveryRecorded(delivery.channel, 'unknown');
@@ -244,10 +271,10 @@ export class DeliveryLedger {
   }
 
   /** `settle` for the claims of one batch send, which had one outcome for them all: one statement. */
-  async settleBatch(claims: ReadonlyArray<Extract<Claim, { kind: 'send' }>>, outcome: SettledOutcome): Promise<void> {
+  async settleBatch(claims: ReadonlyArray<Extract<BatchClaim, { kind: 'send' }>>, outcome: SettledOutcome): Promise<void> {
     if (claims.length === 0) return;
     const reason = outcome.status === 'sent' ? null : outcome.reason.slice(0, 500);
-    const timelineOf = (claim: Extract<Claim, { kind: 'send' }>): AttemptOutcome =>
+    const timelineOf = (claim: Extract<BatchClaim, { kind: 'send' }>): AttemptOutcome =>
       outcome.status === 'sent' && claim.resend ? 'resent_after_crash' : outcome.status;
     const settled = await this.em.execute<Array<{ id: string }>>(
       `with given as (

@@ -1,5 +1,6 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import * as path from 'node:path';
+import { WORKER_NODE_FLAGS } from '../../apps/worker/node-flags.js';
 import { ensureReconcilerSchedule } from '../../libs/reconciler/reconciler-schedule.js';
 import { CONVERSATION_ID } from '../../libs/temporal/search-attributes.js';
 import type { ReconcileSummary } from '../../workflows/reconcile.contract.js';
@@ -262,7 +263,9 @@ describe('reconciler (end to end)', () => {
       TEMPORAL_TASK_QUEUE: platform.taskQueue,
       RECONCILE_INTERVAL_SECONDS: '7',
     };
-    const workers = [1, 2].map((n) => new ManagedProcess(`worker-${n}`, process.execPath, [path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env).start());
+    const workers = [1, 2].map((n) =>
+      new ManagedProcess(`worker-${n}`, process.execPath, [...WORKER_NODE_FLAGS, path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env).start(),
+    );
     try {
       await Promise.all(
         workers.map((worker) =>

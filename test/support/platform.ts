@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { WORKER_NODE_FLAGS } from '../../apps/worker/node-flags.js';
 import { migrate } from '../../libs/database/migrate.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
 import { REPO_ROOT, TEMPORAL_CLI } from './paths.js';
@@ -137,7 +138,7 @@ export class Platform {
       ...this.options.env,
     };
     this.api = new ManagedProcess('api', process.execPath, [path.join(REPO_ROOT, 'dist/apps/api/main.js')], env).start();
-    this.worker = new ManagedProcess('worker', process.execPath, [path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env);
+    this.worker = new ManagedProcess('worker', process.execPath, [...WORKER_NODE_FLAGS, path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env);
     await this.startWorker();
     await waitFor('the API to be healthy', async () => (await fetch(`${this.baseUrl}/health`)).status === 200, 60_000).catch((error) => {
       throw new Error(`${error.message}\n--- api output ---\n${this.api.output}`);

@@ -33,12 +33,15 @@ export class SendgridEmailProvider implements EmailProvider {
   private readonly apiKey: string;
   private readonly apiBaseUrl: string | undefined;
   private readonly from: string;
+  /** `from` as the API takes it ("Name <address>" split as the mail helper splits it). */
+  private readonly fromAddress: EmailAddressData;
 
   constructor(settings: AppConfig['email'], options: ProviderRequestOptions = {}) {
     if (!settings.sendgridApiKey) throw new Error('SendgridEmailProvider needs email.sendgridApiKey');
     this.apiKey = settings.sendgridApiKey;
     this.apiBaseUrl = settings.sendgridApiBaseUrl;
     this.from = settings.from;
+    this.fromAddress = emailAddress(splitNameEmail(settings.from));
     this.requestTimeoutMs = requestTimeoutOf(options);
   }
 
@@ -66,26 +69,32 @@ export class SendgridEmailProvider implements EmailProvider {
   /**
    * One Mail Send request with a personalization per recipient: each its own address, subject, content
    * (as substitutions into one shared body) and delivery id (custom_args, for the event webhook).
+   *
+   * The body is written in the API's own (v3 JSON) shape and posted with the client, not through the mail
+   * helper: for a thousand personalizations the helper deep-clones the data, rebuilds every
+   * personalization as a class instance and converts every key's case twice over, several copies of the
+   * whole batch alive at once while the request is built.
    */
   async sendBatch(emails: readonly BatchEmail[], options: Pick<SendOptions, 'signal'> = {}): Promise<SendResult> {
     if (emails.length === 0) return {};
     if (emails.length > MAX_EMAIL_BATCH) throw new Error(`a SendGrid batch holds at most ${MAX_EMAIL_BATCH} emails, not ${emails.length}`);
+    // In the helper's order, so the request is byte for byte the one it would have sent.
+    const body = {
+      from: this.fromAddress,
+      personalizations: emails.map(({ to, notification, deliveryId }) => ({
+        to: [emailAddress(to)],
+        substitutions: { [`{{${TEXT_TAG}}}`]: notification.text, [`{{${HTML_TAG}}}`]: notification.html },
+        subject: notification.subject,
+        custom_args: { delivery_id: deliveryId },
+      })),
+      content: [
+        { type: 'text/plain', value: `{{${TEXT_TAG}}}` },
+        { type: 'text/html', value: `{{${HTML_TAG}}}` },
+      ],
+    };
     return runProviderRequest('SendGrid', this.requestTimeoutMs, options.signal, async (signal) => {
       try {
-        const [response] = await this.mailServiceFor(signal).send({
-          from: this.from,
-          content: [
-            { type: 'text/plain', value: `{{${TEXT_TAG}}}` },
-            { type: 'text/html', value: `{{${HTML_TAG}}}` },
-          ],
-          // The SDK wraps each substitution's name in {{ }}, as the body above names them.
-          personalizations: emails.map(({ to, notification, deliveryId }) => ({
-            to: [{ email: to.email, name: to.name }],
-            subject: notification.subject,
-            substitutions: { [TEXT_TAG]: notification.text, [HTML_TAG]: notification.html },
-            customArgs: { delivery_id: deliveryId },
-          })),
-        });
+        const [response] = await this.clientFor(signal).request({ method: 'POST', url: '/v3/mail/send', body });
         const messageId: unknown = response.headers?.['x-message-id'];
         return { providerMessageId: typeof messageId === 'string' ? messageId : undefined };
       } catch (error) {
@@ -101,19 +110,40 @@ export class SendgridEmailProvider implements EmailProvider {
    * process can change our key or base URL. setApiKey resets baseUrl to the region's host, so override after it.
    */
   private mailServiceFor(signal: AbortSignal): SendgridMailService {
+    const mail = new MailService();
+    mail.setClient(this.clientFor(signal));
+    return mail;
+  }
+
+  private clientFor(signal: AbortSignal): SendgridClient {
     const client = new Client();
     client.setApiKey(this.apiKey);
     if (this.apiBaseUrl) client.setDefaultRequest('baseUrl', this.apiBaseUrl);
     client.setDefaultRequest('signal', signal);
-    const mail = new MailService();
-    mail.setClient(client);
-    return mail;
+    return client;
   }
 }
 
 /** Where each personalization's own text and HTML go in the shared body (as {{tidings_text}}, {{tidings_html}}). */
 const TEXT_TAG = 'tidings_text';
 const HTML_TAG = 'tidings_html';
+
+interface EmailAddressData {
+  email: string;
+  name?: string;
+}
+
+/** "Name <address>" (or a bare address) split as the mail helper splits it. */
+function splitNameEmail(from: string): EmailAddressData {
+  if (!from.includes('<')) return { email: from };
+  const [name, email] = from.split('<');
+  return { name: name.trim(), email: email.replace('>', '').trim() };
+}
+
+/** An address as the mail helper writes it: no `name` when there is none (or it is empty). */
+function emailAddress({ email, name }: EmailAddressData): EmailAddressData {
+  return name === undefined || name === '' ? { email } : { email, name };
+}
 
 function threadingHeaders(threading: EmailThreading): Record<string, string> {
   return {
