@@ -1,5 +1,6 @@
 import { compile } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
+import { boundMarkup } from './markup-bounds.js';
 
 /**
  * The most a message body may take, as UTF-8 bytes of its HTML. This module does not enforce it:
@@ -18,8 +19,46 @@ const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 const LINK_REL = 'noopener noreferrer nofollow';
 /** colspan/rowspan beyond this are dropped: a huge span only serves to blow up the text rendering of a table. */
 const MAX_TABLE_SPAN = 20;
-/** Deeper markup keeps its text but loses its tags, so no renderer recurses without bound. */
-const MAX_NESTING = 64;
+/**
+ * Deeper markup keeps its text but loses its tags, before it is even parsed (see boundMarkup): parsing costs time
+ * quadratic in the depth, and no renderer should recurse without bound. Nothing an editor produces comes close.
+ */
+export const MAX_RICH_TEXT_DEPTH = 64;
+/**
+ * The most elements a body may have, and pieces of text (runs of text between tags, character references such as
+ * `&lt;`, stray `<`: the parser hands each on separately). Every element costs sanitizing and rendering as text (a
+ * link or a table cell tens of microseconds), every piece of text about a microsecond; with MAX_RICH_TEXT_DEPTH these
+ * bound the time a body of MAX_RICH_TEXT_BYTES takes (bench case `sanitize`). A long letter from the editor has a few
+ * hundred elements, and a 1,000-row table of 3 columns fits; prose has a piece of text per tag or character reference,
+ * so only a body of little else than `&lt;`, `&nbsp;` or stray `<` comes near a piece per 4 bytes.
+ */
+export const MAX_RICH_TEXT_ELEMENTS = 4000;
+export const MAX_RICH_TEXT_PIECES = MAX_RICH_TEXT_BYTES / 4;
+
+/** A body beyond MAX_RICH_TEXT_ELEMENTS or MAX_RICH_TEXT_PIECES, when its author is to be told rather than its markup flattened. */
+export class TooMuchMarkupError extends Error {
+  constructor() {
+    super(
+      `has too much markup: at most ${MAX_RICH_TEXT_ELEMENTS} elements (tags) and ${MAX_RICH_TEXT_PIECES} pieces of text ` +
+        '(runs of text between tags, character references such as &lt;, stray <)',
+    );
+    this.name = 'TooMuchMarkupError';
+  }
+}
+
+export interface SanitizeOptions {
+  /**
+   * What becomes of a body beyond MAX_RICH_TEXT_ELEMENTS or MAX_RICH_TEXT_PIECES. 'flatten' (the default) keeps the
+   * first elements and the text of the rest, which loses its formatting, and cuts the text short after the most
+   * pieces: right for mail, whose sender cannot be asked to send it again some other way and whose reply should still
+   * arrive (no person's reply comes near that many pieces of text). 'refuse' throws
+   * TooMuchMarkupError: right for a body composed in the app, whose author would be surprised to see its formatting
+   * vanish partway through, and can be told. Depth is flattened either way: the text survives, the tags beyond the
+   * limit were dropped before (by sanitize-html's nestingLimit) already, and no editor nests that deep, so refusing
+   * would only turn away odd mail and pasted markup.
+   */
+  tooMuchMarkup?: 'flatten' | 'refuse';
+}
 
 /**
  * The formatting a WYSIWYG editor produces, and nothing else. Notably absent:
@@ -109,7 +148,7 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   nonTextTags: DROPPED_WITH_CONTENT,
   enforceHtmlBoundary: false,
   parseStyleAttributes: false,
-  nestingLimit: MAX_NESTING,
+  nestingLimit: MAX_RICH_TEXT_DEPTH,
   transformTags: {
     a: (tagName, attribs) => {
       const href = safeLinkHref(attribs.href);
@@ -188,10 +227,19 @@ function tidyText(text: string): string {
  * The body of a message composed in the WYSIWYG editor, reduced to the allowlisted formatting, with
  * every link inert unless it is http(s)/mailto and opening in a new tab without referrer or opener.
  * `text` is the plain-text rendering (notifications, previews, search).
+ * The markup is bounded before anything parses it (boundMarkup, in time linear in its length): nesting deeper than
+ * MAX_RICH_TEXT_DEPTH is flattened, and more than MAX_RICH_TEXT_ELEMENTS elements or MAX_RICH_TEXT_PIECES pieces of
+ * text flattened and cut short, or refused (see SanitizeOptions), so that no body takes more than bounded time.
  */
-export function sanitizeRichText(html: string): RichText {
+export function sanitizeRichText(html: string, options: SanitizeOptions = {}): RichText {
   if (typeof html !== 'string' || html === '') return { html: '', text: '' };
-  const clean = sanitizeHtml(withoutControlCharacters(html), SANITIZE_OPTIONS).trim();
+  const bounded = boundMarkup(withoutControlCharacters(html), {
+    maxDepth: MAX_RICH_TEXT_DEPTH,
+    maxElements: MAX_RICH_TEXT_ELEMENTS,
+    maxTextPieces: MAX_RICH_TEXT_PIECES,
+  });
+  if ((bounded.tooMany || bounded.tooMuchText) && options.tooMuchMarkup === 'refuse') throw new TooMuchMarkupError();
+  const clean = sanitizeHtml(bounded.html, SANITIZE_OPTIONS).trim();
   return { html: clean, text: clean ? tidyText(renderText(clean)) : '' };
 }
 
