@@ -26,6 +26,9 @@ export interface BoundedMarkup {
   tooMany: boolean;
   /** The document has more than maxTextPieces pieces of text: it was cut short. */
   tooMuchText: boolean;
+  /** Elements and pieces of text in the result (a space left for something left out counted as a piece). */
+  elements: number;
+  textPieces: number;
 }
 
 /**
@@ -193,9 +196,10 @@ function scan(html: string, limits: MarkupLimits, stopAtFirstExcess: boolean): B
     { Tokenizer: BoundingTokenizer },
   );
   parser.end(html);
-  if (output.length === 0) return { html, tooDeep, tooMany, tooMuchText };
+  const counts = { tooDeep, tooMany, tooMuchText, elements, textPieces: Math.min(textPieces, limits.maxTextPieces) };
+  if (output.length === 0) return { html, ...counts };
   output.push(html.slice(copiedTo));
-  return { html: output.join(''), tooDeep, tooMany, tooMuchText };
+  return { html: output.join(''), ...counts };
 }
 
 /**

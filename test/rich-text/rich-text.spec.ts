@@ -7,6 +7,7 @@ import {
   plainTextToHtml,
   previewOf,
   sanitizeRichText,
+  TEXT_PIECES_PER_ELEMENT,
   TooMuchMarkupError,
 } from '../../libs/rich-text/rich-text.js';
 
@@ -174,12 +175,15 @@ describe('sanitizeRichText: pathological markup costs bounded work and still com
     expect(text.replace(/\s/g, '')).toBe('x'.repeat(MAX_RICH_TEXT_ELEMENTS + 10));
   });
 
-  test("with tooMuchMarkup: 'refuse', more than MAX_RICH_TEXT_ELEMENTS elements throw TooMuchMarkupError; as many do not", () => {
-    expect(() => sanitizeRichText('<b>x</b>'.repeat(MAX_RICH_TEXT_ELEMENTS + 1), { tooMuchMarkup: 'refuse' })).toThrow(TooMuchMarkupError);
+  test("with tooMuchMarkup: 'refuse', more markup than MAX_RICH_TEXT_ELEMENTS allows throws TooMuchMarkupError; as much does not", () => {
+    // An element and a piece of text each: 1 + 1/TEXT_PIECES_PER_ELEMENT apiece.
+    const most = Math.floor(MAX_RICH_TEXT_ELEMENTS / (1 + 1 / TEXT_PIECES_PER_ELEMENT));
+    expect(sanitizeRichText('<b>x</b>'.repeat(most), { tooMuchMarkup: 'refuse' }).text).toBe('x'.repeat(most));
+    expect(() => sanitizeRichText('<b>x</b>'.repeat(most + 1), { tooMuchMarkup: 'refuse' })).toThrow(TooMuchMarkupError);
+    expect(sanitizeRichText('<br>'.repeat(MAX_RICH_TEXT_ELEMENTS - 1) + 'x', { tooMuchMarkup: 'refuse' }).text).toBe('x');
     expect(() => sanitizeRichText(atSizeLimit('<a>'), { tooMuchMarkup: 'refuse' })).toThrow(
-      `has too much markup: at most ${MAX_RICH_TEXT_ELEMENTS} elements (tags)`,
+      `has too much markup: at most ${MAX_RICH_TEXT_ELEMENTS} elements (tags), where ${TEXT_PIECES_PER_ELEMENT} pieces of text`,
     );
-    expect(sanitizeRichText('<b>x</b>'.repeat(MAX_RICH_TEXT_ELEMENTS), { tooMuchMarkup: 'refuse' }).text).toBe('x'.repeat(MAX_RICH_TEXT_ELEMENTS));
   });
 
   test(`more than MAX_RICH_TEXT_PIECES pieces of text are refused, or cut short; what the editor writes is not`, () => {
