@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { MAX_INBOUND_HTML_CHARS, MAX_INBOUND_HTML_LIMITS, MAX_INBOUND_TEXT_CHARS, stripQuotedReply } from '../libs/rich-text/quoted-reply.js';
-import { MAX_RICH_TEXT_BYTES, MAX_RICH_TEXT_ELEMENTS, MAX_RICH_TEXT_PIECES, sanitizeRichText, TooMuchMarkupError } from '../libs/rich-text/rich-text.js';
+import { MAX_RICH_TEXT_BYTES, MAX_RICH_TEXT_ELEMENTS, sanitizeRichText, TEXT_PIECES_PER_ELEMENT, TooMuchMarkupError } from '../libs/rich-text/rich-text.js';
 
 /**
  * Sanitizing at its worst, without the platform: the time one body takes on the event loop, for inputs built to be
@@ -39,6 +39,28 @@ const fill = (unit: string, limit = MAX_RICH_TEXT_BYTES, prefix = '') => prefix 
 
 const LINK = '<a href="https://example.com/p">link</a> ';
 
+/** `unit` repeated as often as a body from the API may have it (within MAX_RICH_TEXT_BYTES, not refused). */
+function mostAccepted(name: string, unit: string, prefix = '', suffix = ''): [string, string] {
+  const body = (n: number) => prefix + unit.repeat(n) + suffix;
+  const accepted = (n: number) => {
+    if (Buffer.byteLength(body(n)) > MAX_RICH_TEXT_BYTES) return false;
+    try {
+      sanitizeRichText(body(n), { tooMuchMarkup: 'refuse' });
+      return true;
+    } catch (error) {
+      if (error instanceof TooMuchMarkupError) return false;
+      throw error;
+    }
+  };
+  let [low, high] = [0, Math.ceil(MAX_RICH_TEXT_BYTES / unit.length)];
+  while (low < high) {
+    const n = Math.ceil((low + high) / 2);
+    if (accepted(n)) low = n;
+    else high = n - 1;
+  }
+  return [`${name} × ${low}, the most accepted`, body(low)];
+}
+
 /** The worst shapes found: depth, elements of the costliest kinds (links, table cells), text events, attributes. */
 const BODIES: Array<[string, string]> = [
   ["'<b>' × 87,000 (issue 10)", '<b>'.repeat(87_000)],
@@ -56,15 +78,12 @@ const BODIES: Array<[string, string]> = [
   ['stray <', fill('<')],
   ['entities', fill('&amp;')],
   ['plain text', fill('Hello world ')],
-  // The most a body may carry and still be accepted, of the costliest kinds: the ceiling for accepted bodies.
-  [`${MAX_RICH_TEXT_ELEMENTS} links, the most accepted`, LINK.repeat(MAX_RICH_TEXT_ELEMENTS)],
-  [
-    `${MAX_RICH_TEXT_ELEMENTS / 4 - 1} table rows, the most accepted`,
-    `<table>${'<tr><td>1</td><td>2</td><td>3</td></tr>'.repeat(MAX_RICH_TEXT_ELEMENTS / 4 - 1)}</table>`,
-  ],
-  [`${MAX_RICH_TEXT_ELEMENTS} paragraphs, the most accepted`, '<p>Some words of text.</p>'.repeat(MAX_RICH_TEXT_ELEMENTS)],
-  [`${MAX_RICH_TEXT_PIECES} stray <, the most accepted`, '< '.repeat(MAX_RICH_TEXT_PIECES)],
-  ['links then stray < up to the size limit, the most accepted of both', fill('< ', MAX_RICH_TEXT_BYTES, LINK.repeat(MAX_RICH_TEXT_ELEMENTS - 1))],
+  // The most of the costliest kinds a body may carry and still be accepted: the ceiling for accepted bodies.
+  mostAccepted('links', LINK),
+  mostAccepted('table rows', '<tr><td>1</td><td>2</td><td>3</td></tr>', '<table>', '</table>'),
+  mostAccepted('paragraphs', '<p>Some words of text.</p>'),
+  mostAccepted('stray <', '< '),
+  mostAccepted('stray < after half the budget in links', '< ', LINK.repeat(Math.floor(MAX_RICH_TEXT_ELEMENTS / 2 / (1 + 2 / TEXT_PIECES_PER_ELEMENT)))),
 ];
 
 const MAILS: Array<[string, { html?: string; text?: string }]> = [
@@ -72,7 +91,9 @@ const MAILS: Array<[string, { html?: string; text?: string }]> = [
   ['html with too many elements', { html: fill('<p>x</p>', MAX_INBOUND_HTML_CHARS), text: 'Plain reply' }],
   [
     'html as deep and with as many elements as it reads',
-    { html: `${'<div>'.repeat(MAX_INBOUND_HTML_LIMITS.maxDepth)}${'<p>x</p>'.repeat(MAX_INBOUND_HTML_LIMITS.maxElements - MAX_INBOUND_HTML_LIMITS.maxDepth)}` },
+    {
+      html: `${'<div>'.repeat(MAX_INBOUND_HTML_LIMITS.maxDepth - 1)}${'<p>x</p>'.repeat(MAX_INBOUND_HTML_LIMITS.maxElements - MAX_INBOUND_HTML_LIMITS.maxDepth + 1)}`,
+    },
   ],
   ['html of as many links as it reads', { html: LINK.repeat(MAX_INBOUND_HTML_LIMITS.maxElements) }],
   [
