@@ -13,6 +13,7 @@ import { benchCampaign } from './campaign.bench.js';
 import { benchChatRequests } from './chat-requests.bench.js';
 import { benchConversations, describeConversations } from './conversations.bench.js';
 import { benchEmailLag, benchMessageCenterLag, schedule } from './lag.bench.js';
+import { benchSanitize, describeSanitize } from './sanitize.bench.js';
 import { inParallel, type Lags, print } from './support.js';
 
 /**
@@ -30,7 +31,9 @@ import { inParallel, type Lags, print } from './support.js';
  *                 deliverAt to the last delivery, deliveries/s, the worker's peak RSS, the lag of 100 single
  *                 messages due mid-campaign; and beside it a BullMQ baseline in Novu's design (campaign.bench.ts);
  *  chat-requests  chat requests created per second (beside bare Temporal's rate when bare runs too), and a care manager's
- *                 open-task queue read with 10,000 open tasks across 50 care managers (chat-requests.bench.ts).
+ *                 open-task queue read with 10,000 open tasks across 50 care managers (chat-requests.bench.ts);
+ *  sanitize       the time one rich-text body or inbound mail takes to sanitize, for the worst inputs at the size limits
+ *                 (sanitize.bench.ts; no platform needed).
  * Arguments name the cases to run, e.g. `node dist/bench/run.js lag email-lag`; none runs them all.
  */
 const BARE_WORKFLOWS = Number(process.env.BENCH_BARE_WORKFLOWS ?? 1000);
@@ -38,7 +41,7 @@ const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const WARM_UP_MESSAGES = 100;
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CASES = ['bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'] as const;
+const CASES = ['sanitize', 'bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'] as const;
 const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'];
 const SENDGRID_KEY = 'SG.bench-key';
 
@@ -53,6 +56,7 @@ const TARGETS = {
   campaignSeconds: 60,
   campaignBaselineRatio: 2,
   campaignWorkerRssMb: 500,
+  sanitizeMs: 100,
 };
 
 async function main() {
@@ -67,6 +71,8 @@ async function main() {
   const started = new Date();
 
   // Without the platform first, so nothing else competes for the two cores.
+  const sanitize = chosen.has('sanitize') ? benchSanitize() : undefined;
+  if (sanitize) describeSanitize(sanitize).forEach(print);
   const bare = chosen.has('bare') ? await benchBareTemporal() : undefined;
   if (bare) {
     print(
@@ -183,6 +189,8 @@ async function main() {
         conversationMessagesMet: conversations && conversations.post.perSecond >= TARGETS.conversationMessagesAcceptedPerSecond,
         taskQueueP99Ms: chatRequests?.queue.p99Ms,
         taskQueueMet: chatRequests && chatRequests.queue.p99Ms <= TARGETS.taskQueueP99Ms,
+        sanitizeWorstApiMs: sanitize?.worst.api.maxMs,
+        sanitizeMet: sanitize && sanitize.worst.api.maxMs <= TARGETS.sanitizeMs,
       },
       throughput: throughput && { ...throughput, ratioToBareTemporal: bare ? throughput.deliveredPerSecond / bare.perSecond : undefined },
       lag: {
@@ -193,6 +201,7 @@ async function main() {
       conversations,
       chatRequests: chatRequests && { ...chatRequests, bareTemporalPerSecond: bare?.perSecond },
       campaign: campaign && { ...campaign, baseline: campaignBaseline },
+      sanitize,
     };
     const dir = path.join(REPO_ROOT, 'bench/results');
     fs.mkdirSync(dir, { recursive: true });

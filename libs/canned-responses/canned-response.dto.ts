@@ -15,7 +15,7 @@ export class CreateCannedResponseDto {
   @MaxLength(MAX_CANNED_TITLE_LENGTH, { message: `title must be at most ${MAX_CANNED_TITLE_LENGTH} characters` })
   title: string;
 
-  @ApiProperty({ description: `rich text HTML, at most ${MAX_CANNED_BODY_BYTES} bytes` })
+  @ApiProperty({ description: `rich text HTML, at most ${MAX_CANNED_BODY_BYTES} bytes; sanitized like a message body` })
   @IsString({ message: 'body must be a string' })
   @MinLength(1, { message: 'body must not be empty' })
   body: string;
@@ -30,7 +30,7 @@ export class UpdateCannedResponseDto {
   @MaxLength(MAX_CANNED_TITLE_LENGTH, { message: `title must be at most ${MAX_CANNED_TITLE_LENGTH} characters` })
   title?: string;
 
-  @ApiPropertyOptional({ description: `rich text HTML, at most ${MAX_CANNED_BODY_BYTES} bytes` })
+  @ApiPropertyOptional({ description: `rich text HTML, at most ${MAX_CANNED_BODY_BYTES} bytes; sanitized like a message body` })
   @IsOptional()
   @IsString({ message: 'body must be a string' })
   @MinLength(1, { message: 'body must not be empty' })

@@ -14,7 +14,10 @@ export class CannedResponse {
   @Property({ type: 'text' })
   title: string;
 
-  /** Rich text HTML as the author sent it; not yet sanitized, so never render it unescaped. */
+  /**
+   * Rich text HTML, sanitized like a message body when it was written. Rows written before canned responses were
+   * sanitized may hold what the author sent: a conversation started from one sanitizes it again.
+   */
   @Property({ type: 'text' })
   body: string;
 

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { Organization } from '../organizations/organization.entity.js';
+import { sanitizeRichText, TooMuchMarkupError } from '../rich-text/rich-text.js';
 import { CreateCannedResponseDto, MAX_CANNED_BODY_BYTES, UpdateCannedResponseDto } from './canned-response.dto.js';
 import { CannedResponse } from './canned-response.entity.js';
 
@@ -20,12 +21,12 @@ export class CannedResponsesService {
   }
 
   async create(caller: AuthUser, dto: CreateCannedResponseDto) {
-    checkBodySize(dto.body);
+    const body = sanitizedBody(dto.body);
     await this.refuseTakenTitle(caller.organizationId, dto.title);
     const response = Object.assign(new CannedResponse(), {
       organization: this.em.getReference(Organization, caller.organizationId),
       title: dto.title,
-      body: dto.body,
+      body,
     });
     await this.save(caller, response, 'canned_response.created');
     return toCannedResponseView(response);
@@ -33,11 +34,11 @@ export class CannedResponsesService {
 
   async update(caller: AuthUser, id: string, dto: UpdateCannedResponseDto) {
     const response = await this.find(caller.organizationId, id);
-    if (dto.body !== undefined) checkBodySize(dto.body);
+    const body = dto.body === undefined ? undefined : sanitizedBody(dto.body);
     if (dto.title !== undefined && dto.title !== response.title) await this.refuseTakenTitle(caller.organizationId, dto.title);
-    if (dto.title === undefined && dto.body === undefined) return toCannedResponseView(response);
+    if (dto.title === undefined && body === undefined) return toCannedResponseView(response);
     if (dto.title !== undefined) response.title = dto.title;
-    if (dto.body !== undefined) response.body = dto.body;
+    if (body !== undefined) response.body = body;
     response.updatedAt = new Date();
     await this.save(caller, response, 'canned_response.updated');
     return toCannedResponseView(response);
@@ -75,8 +76,22 @@ export class CannedResponsesService {
   }
 }
 
-function checkBodySize(body: string): void {
+/**
+ * The body as it is stored: sanitized like a message body (the same allowlist, too much markup refused), so what
+ * staff see and reuse is already safe. Too large is a 413 (checked first), too much markup or nothing left once
+ * sanitized a 422.
+ */
+function sanitizedBody(body: string): string {
   if (Buffer.byteLength(body, 'utf8') > MAX_CANNED_BODY_BYTES) throw fieldError('body', `must be at most ${MAX_CANNED_BODY_BYTES} bytes`, 413);
+  let sanitized: { html: string; text: string };
+  try {
+    sanitized = sanitizeRichText(body, { tooMuchMarkup: 'refuse' });
+  } catch (error) {
+    if (error instanceof TooMuchMarkupError) throw fieldError('body', error.message, 422);
+    throw error;
+  }
+  if (!sanitized.text.trim()) throw fieldError('body', 'must contain some text once unsafe markup is removed', 422);
+  return sanitized.html;
 }
 
 const titleTaken = () => fieldError('title', 'is already used by another canned response', 409);

@@ -1,5 +1,6 @@
 import { DomUtils, ElementType, parseDocument } from 'htmlparser2';
-import { MAX_RICH_TEXT_BYTES, plainTextToHtml, sanitizeRichText, type RichText } from './rich-text.js';
+import { exceedsLimits } from './markup-bounds.js';
+import { MAX_RICH_TEXT_BYTES, MAX_RICH_TEXT_ELEMENTS, MAX_RICH_TEXT_PIECES, plainTextToHtml, sanitizeRichText, type RichText } from './rich-text.js';
 
 type HtmlDocument = ReturnType<typeof parseDocument>;
 type HtmlNode = HtmlDocument['children'][number];
@@ -25,13 +26,14 @@ export interface InboundMailBody {
 export function stripQuotedReply(mail: InboundMailBody): RichText {
   const html = typeof mail?.html === 'string' ? mail.html : '';
   const text = typeof mail?.text === 'string' ? mail.text : '';
-  if (html.trim() && isReasonableHtml(html)) {
-    const fromHtml = safely(() => sanitizeRichText(stripHtmlQuotes(html)));
+  const reasonableHtml = html.trim() ? withinBounds(html) : undefined;
+  if (reasonableHtml !== undefined) {
+    const fromHtml = safely(() => sanitizeRichText(stripHtmlQuotes(reasonableHtml)));
     if (fromHtml?.text) return fromHtml;
   }
   if (text.trim()) {
     const fromText = safely(() => {
-      const reply = stripTextQuotes(text);
+      const reply = stripTextQuotes(text.slice(0, MAX_INBOUND_TEXT_CHARS));
       return sanitizeRichText(plainTextToHtml(reply));
     });
     if (fromText?.text) return fromText;
@@ -40,53 +42,30 @@ export function stripQuotedReply(mail: InboundMailBody): RichText {
 }
 
 /**
- * Inbound mail is not bounded like a composed body, and htmlparser2 (under sanitize-html too) spends time
- * quadratic in nesting depth: 256 KiB of nested <b> already takes seconds. An HTML part this large or
- * deep is not a person's reply; the text part stands in for it.
+ * Inbound mail is not bounded like a composed body: its HTML part is parsed whole (to find the quotes) before the
+ * reply in it is sanitized, and parsing costs time quadratic in the nesting depth (256 KiB of nested <b> take
+ * seconds) and more with every element and piece of text. An HTML part this large, deep or busy is not a person's
+ * reply; the text part stands in for it. Quoted history nests (each reply quotes the one before) and quote markers
+ * must not be lost, hence a depth well above what a sanitized body keeps; the reply left once the quotes are gone
+ * is then sanitized with the limits of any body (markup beyond them flattened, text beyond them cut short).
  */
-const MAX_INBOUND_HTML_CHARS = 8 * MAX_RICH_TEXT_BYTES;
-const MAX_INBOUND_HTML_DEPTH = 1000;
-const VOID_ELEMENTS = new Set([
-  'area',
-  'base',
-  'basefont',
-  'br',
-  'col',
-  'embed',
-  'frame',
-  'hr',
-  'img',
-  'input',
-  'keygen',
-  'link',
-  'meta',
-  'param',
-  'source',
-  'track',
-  'wbr',
-]);
+export const MAX_INBOUND_HTML_CHARS = 8 * MAX_RICH_TEXT_BYTES;
+export const MAX_INBOUND_HTML_LIMITS = {
+  maxDepth: 1000,
+  maxElements: 2 * MAX_RICH_TEXT_ELEMENTS,
+  maxTextPieces: 2 * MAX_RICH_TEXT_PIECES,
+};
+/**
+ * Of the text part, only the beginning is read: a reply with more text than MAX_RICH_TEXT_BYTES cannot fit in a
+ * body of that size (its HTML holds every character but blank lines) and is refused anyway, and what follows the
+ * reply is the quoted history, removed anyway. A reply below that much quote is lost.
+ */
+export const MAX_INBOUND_TEXT_CHARS = MAX_RICH_TEXT_BYTES;
 
-/** Elements a browser closes when a sibling of the same name opens (`<p>a<p>b`), so they do not nest. */
-const SELF_ENDING = new Set(['dd', 'dt', 'li', 'option', 'p', 'td', 'th', 'tr']);
-
-/** Checks the bounds, with the nesting depth estimated in one linear pass (erring on the deep side). */
-function isReasonableHtml(html: string): boolean {
-  if (html.length > MAX_INBOUND_HTML_CHARS) return false;
-  const open: string[] = [];
-  for (const [, closing, name] of html.matchAll(/<(\/?)([a-zA-Z][^\s/>]*)/g)) {
-    const tag = name.toLowerCase();
-    if (VOID_ELEMENTS.has(tag)) continue;
-    if (closing) {
-      // A stray end tag closes nothing: only one matching an open element brings the depth down.
-      const at = open.lastIndexOf(tag);
-      if (at >= 0) open.length = at;
-    } else {
-      if (SELF_ENDING.has(tag) && open.at(-1) === tag) open.pop();
-      open.push(tag);
-      if (open.length > MAX_INBOUND_HTML_DEPTH) return false;
-    }
-  }
-  return true;
+/** The HTML part when it is within the bounds, checked in one linear pass that reads it as the parser will; else undefined. */
+function withinBounds(html: string): string | undefined {
+  if (html.length > MAX_INBOUND_HTML_CHARS || exceedsLimits(html, MAX_INBOUND_HTML_LIMITS)) return undefined;
+  return html;
 }
 
 function safely(convert: () => RichText): RichText | undefined {

@@ -1,5 +1,6 @@
 import { compile } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
+import { boundMarkup } from './markup-bounds.js';
 
 /**
  * The most a message body may take, as UTF-8 bytes of its HTML. This module does not enforce it:
@@ -18,8 +19,48 @@ const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 const LINK_REL = 'noopener noreferrer nofollow';
 /** colspan/rowspan beyond this are dropped: a huge span only serves to blow up the text rendering of a table. */
 const MAX_TABLE_SPAN = 20;
-/** Deeper markup keeps its text but loses its tags, so no renderer recurses without bound. */
-const MAX_NESTING = 64;
+/**
+ * Deeper markup keeps its text but loses its tags, before it is even parsed (see boundMarkup): parsing costs time
+ * quadratic in the depth, and no renderer should recurse without bound. Nothing an editor produces comes close.
+ */
+export const MAX_RICH_TEXT_DEPTH = 64;
+/**
+ * How much markup a body may have: elements, and pieces of text (runs of text between tags, character references
+ * such as `&lt;`, stray `<`: the parser hands each on separately), TEXT_PIECES_PER_ELEMENT of which count as one
+ * element. An element costs sanitizing and rendering as text (a link or a table cell some tens of microseconds), a
+ * piece of text about a microsecond: with MAX_RICH_TEXT_DEPTH this bounds the time any body up to MAX_RICH_TEXT_BYTES
+ * takes (bench case `sanitize`). A long letter from the editor has a few hundred elements, and a 900-row table of 3
+ * columns fits; prose has a piece of text per tag or character reference, so only a body of little else than `&lt;`,
+ * `&nbsp;` or stray `<` comes near the limit with text alone.
+ */
+export const MAX_RICH_TEXT_ELEMENTS = 4000;
+export const TEXT_PIECES_PER_ELEMENT = 16;
+export const MAX_RICH_TEXT_PIECES = MAX_RICH_TEXT_ELEMENTS * TEXT_PIECES_PER_ELEMENT;
+
+/** A body with more markup than MAX_RICH_TEXT_ELEMENTS allows, when its author is to be told rather than its markup flattened. */
+export class TooMuchMarkupError extends Error {
+  constructor() {
+    super(
+      `has too much markup: at most ${MAX_RICH_TEXT_ELEMENTS} elements (tags), where ${TEXT_PIECES_PER_ELEMENT} pieces of text ` +
+        '(runs of text between tags, character references such as &lt;, stray <) count as one',
+    );
+    this.name = 'TooMuchMarkupError';
+  }
+}
+
+export interface SanitizeOptions {
+  /**
+   * What becomes of a body with more markup than MAX_RICH_TEXT_ELEMENTS allows. 'flatten' (the default) keeps the
+   * first MAX_RICH_TEXT_ELEMENTS elements and the text of the rest, which loses its formatting, and cuts the text
+   * short after MAX_RICH_TEXT_PIECES pieces (so it may take up to twice as long as a body just within the limit):
+   * right for mail, whose sender cannot be asked to send it again some other way and whose reply should still arrive
+   * (no person's reply comes near that much). 'refuse' throws TooMuchMarkupError: right for a body composed in the
+   * app, whose author would be surprised to see its formatting vanish partway through, and can be told. Depth is
+   * flattened either way: the text survives, the tags beyond the limit were dropped before (by sanitize-html's
+   * nestingLimit) already, and no editor nests that deep, so refusing would only turn away odd mail and pasted markup.
+   */
+  tooMuchMarkup?: 'flatten' | 'refuse';
+}
 
 /**
  * The formatting a WYSIWYG editor produces, and nothing else. Notably absent:
@@ -109,7 +150,7 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   nonTextTags: DROPPED_WITH_CONTENT,
   enforceHtmlBoundary: false,
   parseStyleAttributes: false,
-  nestingLimit: MAX_NESTING,
+  nestingLimit: MAX_RICH_TEXT_DEPTH,
   transformTags: {
     a: (tagName, attribs) => {
       const href = safeLinkHref(attribs.href);
@@ -188,11 +229,27 @@ function tidyText(text: string): string {
  * The body of a message composed in the WYSIWYG editor, reduced to the allowlisted formatting, with
  * every link inert unless it is http(s)/mailto and opening in a new tab without referrer or opener.
  * `text` is the plain-text rendering (notifications, previews, search).
+ * The markup is bounded before anything parses it (boundMarkup, in time linear in its length): nesting deeper than
+ * MAX_RICH_TEXT_DEPTH is flattened, and more markup than MAX_RICH_TEXT_ELEMENTS allows flattened and cut short, or
+ * refused (see SanitizeOptions), so that no body takes more than bounded time.
  */
-export function sanitizeRichText(html: string): RichText {
+export function sanitizeRichText(html: string, options: SanitizeOptions = {}): RichText {
   if (typeof html !== 'string' || html === '') return { html: '', text: '' };
-  const clean = sanitizeHtml(withoutControlCharacters(html), SANITIZE_OPTIONS).trim();
+  const bounded = boundMarkup(withoutControlCharacters(html), {
+    maxDepth: MAX_RICH_TEXT_DEPTH,
+    maxElements: MAX_RICH_TEXT_ELEMENTS,
+    maxTextPieces: MAX_RICH_TEXT_PIECES,
+  });
+  if (options.tooMuchMarkup === 'refuse' && (bounded.tooMany || bounded.tooMuchText || markupOf(bounded) > MAX_RICH_TEXT_ELEMENTS)) {
+    throw new TooMuchMarkupError();
+  }
+  const clean = sanitizeHtml(bounded.html, SANITIZE_OPTIONS).trim();
   return { html: clean, text: clean ? tidyText(renderText(clean)) : '' };
+}
+
+/** A document's markup, in elements, TEXT_PIECES_PER_ELEMENT pieces of text counting as one. */
+function markupOf({ elements, textPieces }: { elements: number; textPieces: number }): number {
+  return elements + textPieces / TEXT_PIECES_PER_ELEMENT;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

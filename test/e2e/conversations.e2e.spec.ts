@@ -2,6 +2,7 @@ import { Api, ApiResponse, createOrganization, eventually, fieldsOf, TestOrganiz
 import { addNamedUser as addUser, openConversation, postReply, startConversation, type NamedUser } from '../support/conversations.js';
 import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
+import { MAX_RICH_TEXT_DEPTH, MAX_RICH_TEXT_ELEMENTS, MAX_RICH_TEXT_PIECES } from '../../libs/rich-text/rich-text.js';
 
 type TestUser = NamedUser;
 
@@ -124,6 +125,26 @@ describe('conversations (end to end)', () => {
     expect(await itemOf(staff, conversation.id)).toEqual({ ...expectedItem, unreadCount: 0 });
     expect(await itemOf(alice, conversation.id, 'inactive')).toBeUndefined();
     expect((await view(alice, conversation.id)).messages).toEqual([message]);
+  });
+
+  test('a reply nested 87,000 deep is stored flattened, one with too much markup refused with 422 naming body; a non-member gets 404 for either', async () => {
+    const conversation = await started(staff.api, { to: [alice.id] });
+    const deep = `${'<b>'.repeat(87_000)}Deep hello<script>alert(1)</script>`;
+    const busy = '<a>x</a>'.repeat(MAX_RICH_TEXT_ELEMENTS + 1);
+
+    for (const body of [deep, busy]) {
+      const stranger = await outsider.api.post(`/v1/conversations/${conversation.id}/messages`, { body });
+      expect({ status: stranger.status, body: stranger.body }).toEqual({ status: 404, body: NOT_FOUND });
+    }
+    const refused = await alice.api.post(`/v1/conversations/${conversation.id}/messages`, { body: busy });
+    expect(refused.status).toBe(422);
+    expect(refused.body.details).toEqual([{ field: 'body', message: expect.stringMatching(/^has too much markup: at most 4000 elements/) }]);
+
+    const stored = await reply(alice, conversation.id, deep);
+    expect(stored.bodyText).toBe('Deep hello');
+    expect(stored.bodyHtml.match(/<b>/g)).toHaveLength(MAX_RICH_TEXT_DEPTH);
+    expect(stored.bodyHtml).not.toContain('script');
+    expect(await messagesSeenBy(staff, conversation.id)).toEqual(['Hello', 'Deep hello']);
   });
 
   test('BCC: each participant sees exactly the people and replies the rule allows, and their list reflects only those', async () => {
@@ -511,6 +532,8 @@ describe('conversations (end to end)', () => {
       ['a missing body', { body: undefined, to: [alice.id] }, 422, 'body'],
       ['a body that is only a script', { to: [alice.id], body: '<script>alert(1)</script>' }, 422, 'body'],
       ['a body over 256 KB', { to: [alice.id], body: `<p>${'a'.repeat(256 * 1024)}</p>` }, 413, 'body'],
+      ['a body of too many elements', { to: [alice.id], body: '<a>x</a>'.repeat(MAX_RICH_TEXT_ELEMENTS + 1) }, 422, 'body'],
+      ['a body of too many pieces of text', { to: [alice.id], body: '<'.repeat(MAX_RICH_TEXT_PIECES + 1) }, 422, 'body'],
       ["someone else's upload", { to: [alice.id], attachmentIds: [alicesUpload.id] }, 422, 'attachmentIds'],
       ['an unknown upload', { to: [alice.id], attachmentIds: [UNKNOWN_ID] }, 422, 'attachmentIds'],
       ['an unknown field', { to: [alice.id], priority: 'high' }, 400, 'priority'],

@@ -1,6 +1,8 @@
 import { ConversationsModule } from '../../conversations.module.js';
 import { count, refusal, seedConversation, seedOrganization, seedUser, type SeededUser } from '../../../../test/support/conversation-use-cases.js';
 import { TestDatabase } from '../../../../test/support/test-database.js';
+import * as richText from '../../../rich-text/rich-text.js';
+import { MAX_RICH_TEXT_DEPTH, MAX_RICH_TEXT_ELEMENTS, TooMuchMarkupError } from '../../../rich-text/rich-text.js';
 import { ConversationMessages } from '../../conversation-messages.js';
 import { PostMessage } from './post-message.usecase.js';
 
@@ -98,6 +100,27 @@ describe('PostMessage', () => {
     expect(await count(db, 'audit_event where subject_id = ?', [conversationId])).toBe(before.audit);
   });
 
+  it('reopens (or refuses) as for any closed conversation when it was closed between the membership check and the reply', async () => {
+    const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+    const messages = (postMessage as unknown as { messages: ConversationMessages }).messages;
+    const append = messages.append.bind(messages);
+    const closedMeanwhile = jest.spyOn(messages, 'append').mockImplementationOnce(async (...args) => {
+      await db.query(`update conversation set status = 'closed', closed_at = now(), closed_by_id = ? where id = ?`, [staff.id, conversationId]);
+      return append(...args);
+    });
+    try {
+      const view = await reply(member, conversationId, '<p>Still there?</p>');
+
+      expect(view.bodyText).toBe('Still there?');
+      expect(await statusOf(conversationId)).toBe('open');
+      expect(await db.query(`select details from audit_event where action = 'conversation.reopened' and subject_id = ?`, [conversationId])).toEqual([
+        { details: { by: 'reply' } },
+      ]);
+    } finally {
+      closedMeanwhile.mockRestore();
+    }
+  });
+
   it('takes a reply by email the same way, marked as coming by email', async () => {
     const conversationId = await seedConversation(db, staff, [[member, 'to']]);
 
@@ -119,5 +142,40 @@ describe('PostMessage', () => {
     await db.query('update conversation_participant set left_at = now() where conversation_id = ? and user_id = ?', [conversationId, member.id]);
     expect(await refusal(reply(member, conversationId, '<p>Hello?</p>'))).toEqual(notFound);
     expect(await count(db, 'conversation_message where conversation_id = ?', [conversationId])).toBe(0);
+  });
+
+  describe('the body is sanitized only for a member, and at bounded cost', () => {
+    let sanitize: jest.SpiedFunction<typeof richText.sanitizeRichText>;
+    beforeEach(() => {
+      sanitize = jest.spyOn(richText, 'sanitizeRichText');
+    });
+    afterEach(() => sanitize.mockRestore());
+
+    const tooMuchMarkup = '<a>x</a>'.repeat(MAX_RICH_TEXT_ELEMENTS + 1);
+    const notFound = { status: 404, message: 'conversation not found' };
+
+    it('refuses a non-member (or a made-up conversation id) with 404 without sanitizing the body, however costly', async () => {
+      const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+
+      expect(await refusal(reply(outsider, conversationId, '<b>'.repeat(87_000)))).toEqual(notFound);
+      expect(await refusal(reply(outsider, conversationId, tooMuchMarkup))).toEqual(notFound);
+      expect(await refusal(reply(member, crypto.randomUUID(), tooMuchMarkup))).toEqual(notFound);
+      expect(sanitize).not.toHaveBeenCalled();
+
+      // The same body from a member is sanitized, and refused for its markup with a 422 naming the field.
+      expect(await refusal(reply(member, conversationId, tooMuchMarkup))).toEqual({ status: 422, message: `body: ${new TooMuchMarkupError().message}` });
+      expect(sanitize).toHaveBeenCalledTimes(1);
+      expect(await count(db, 'conversation_message where conversation_id = ?', [conversationId])).toBe(0);
+    });
+
+    it('stores a body nested deeper than the limit flattened: its text kept, its tags beyond the limit and anything unsafe gone', async () => {
+      const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+
+      const view = await reply(member, conversationId, `${'<b>'.repeat(87_000)}Deep hello<img src=x onerror=alert(1)><script>alert(2)</script>`);
+
+      expect(view.bodyText).toBe('Deep hello');
+      expect(view.bodyHtml.match(/<b>/g)).toHaveLength(MAX_RICH_TEXT_DEPTH);
+      expect(view.bodyHtml).not.toMatch(/<img|<script|onerror|alert/);
+    });
   });
 });

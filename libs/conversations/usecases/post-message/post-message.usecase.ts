@@ -36,15 +36,19 @@ export class PostMessage {
   /** By email, as its verified sender: the stored message. */
   execute(author: AuthUser, conversationId: string, reply: EmailReply): Promise<ConversationMessage>;
   async execute(author: AuthUser, conversationId: string, reply: AppReply | EmailReply): Promise<ConversationMessageView | ConversationMessage> {
+    // Membership first: a post to a conversation its author is not in is refused before its body is sanitized,
+    // so guessing conversation ids costs an indexed lookup, not the sanitizer's work on a body of up to 256 KB.
+    const { conversation } = await this.access.membership(author, conversationId);
     const content: NewMessage = reply.source === 'app' ? appContent(reply.dto) : { ...reply.content, readReceipt: false, source: 'email' };
-    // The common case, a reply to an open conversation without attachments, is one statement; a closed
-    // conversation (reopened or refused) and attachments (claimed with the message) take a transaction.
-    if (content.attachmentIds.length === 0) {
+    // The common case, a reply to an open conversation without attachments, is one statement after that lookup;
+    // a closed conversation (reopened or refused) and attachments (claimed with the message) take a transaction.
+    if (content.attachmentIds.length === 0 && conversation.status === 'open') {
       const appended = await this.messages.append(this.em, author, conversationId, content);
       if (appended.outcome === 'appended') return reply.source === 'app' ? this.messages.justPosted(appended.appended) : appended.appended.message;
       if (appended.outcome === 'not_a_participant') throw new NotFoundException('conversation not found');
+      // Closed since we looked: reopened or refused below, as if it had been closed all along.
+      await this.em.refresh(conversation);
     }
-    const { conversation } = await this.access.membership(author, conversationId);
     const posted = await this.em.transactional(async (em) => {
       await this.access.reopenForReply(em, author, conversation, reply.source === 'app' ? 'reply' : 'email reply');
       const appended = await this.messages.append(em, author, conversation.id, content);

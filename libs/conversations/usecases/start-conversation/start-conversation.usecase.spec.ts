@@ -2,6 +2,8 @@ import { ConversationsModule } from '../../conversations.module.js';
 import { StartConversationDto } from '../../conversation.dto.js';
 import { count, refusal, seedOrganization, seedUser, type SeededUser } from '../../../../test/support/conversation-use-cases.js';
 import { TestDatabase } from '../../../../test/support/test-database.js';
+import * as richText from '../../../rich-text/rich-text.js';
+import { MAX_RICH_TEXT_ELEMENTS, TooMuchMarkupError } from '../../../rich-text/rich-text.js';
 import { StartConversation } from './start-conversation.usecase.js';
 
 describe('StartConversation', () => {
@@ -81,5 +83,26 @@ describe('StartConversation', () => {
       message: `cc: must not name deactivated users: ${gone.id}`,
     });
     expect(await writes()).toEqual(before);
+  });
+
+  it('sanitizes the body only once the caller may write to the recipients, and refuses too much markup with 422 naming body', async () => {
+    const sanitize = jest.spyOn(richText, 'sanitizeRichText');
+    try {
+      const tooMuchMarkup = '<a>x</a>'.repeat(MAX_RICH_TEXT_ELEMENTS + 1);
+      const before = await writes();
+
+      expect((await refusal(start(member, { to: [otherMember.id], body: tooMuchMarkup }))).status).toBe(403);
+      expect((await refusal(start(staff, { to: [stranger.id], body: tooMuchMarkup }))).status).toBe(422);
+      expect(sanitize).not.toHaveBeenCalled();
+
+      expect(await refusal(start(staff, { to: [member.id], body: tooMuchMarkup }))).toEqual({
+        status: 422,
+        message: `body: ${new TooMuchMarkupError().message}`,
+      });
+      expect(sanitize).toHaveBeenCalledTimes(1);
+      expect(await writes()).toEqual(before);
+    } finally {
+      sanitize.mockRestore();
+    }
   });
 });

@@ -30,11 +30,13 @@ export class StartConversation {
   ) {}
 
   async execute(caller: AuthUser, dto: StartConversationDto): Promise<ConversationView & { firstMessageId: string }> {
-    const content = await this.startingContent(caller, dto);
+    const body = await this.startingBody(caller, dto);
     const recipients = await this.access.resolveRecipients(caller.organizationId, dto.to, dto.cc ?? [], [caller.id]);
     if (recipients.length === 0) throw fieldError('to', 'must name someone other than yourself', 422);
     const clientAccount = dto.clientAccountId ? await this.access.checkClientAccount(caller, dto.clientAccountId, recipients) : null;
     await this.contactRules.assertMayMessage(caller, recipients);
+    // Sanitized only once the caller may write to these people: a refused start costs no sanitizing.
+    const content: NewMessage = { ...sanitizedBody(body), attachmentIds: dto.attachmentIds ?? [], readReceipt: dto.readReceipt ?? false, source: 'app' };
 
     const conversation = Object.assign(new Conversation(), {
       organization: this.em.getReference(Organization, caller.organizationId),
@@ -72,8 +74,8 @@ export class StartConversation {
     return { ...(await this.openConversation.execute(caller, conversation.id, { audit: false })), firstMessageId: message.id };
   }
 
-  /** The body to start with: the caller's own, else the canned response they picked (staff only). */
-  private async startingContent(caller: AuthUser, dto: StartConversationDto): Promise<NewMessage> {
+  /** The body to start with, not yet sanitized: the caller's own, else the canned response they picked (staff only). */
+  private async startingBody(caller: AuthUser, dto: StartConversationDto): Promise<string> {
     let body = dto.body;
     if (dto.cannedResponseId) {
       if (!isStaff(caller.role)) throw fieldError('cannedResponseId', 'canned responses are for staff', 403);
@@ -82,6 +84,6 @@ export class StartConversation {
       body ??= canned.body;
     }
     if (body === undefined) throw fieldError('body', 'is required unless cannedResponseId is given', 422);
-    return { ...sanitizedBody(body), attachmentIds: dto.attachmentIds ?? [], readReceipt: dto.readReceipt ?? false, source: 'app' };
+    return body;
   }
 }
