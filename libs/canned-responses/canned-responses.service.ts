@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { Organization } from '../organizations/organization.entity.js';
-import { sanitizeRichText, TooMuchMarkupError } from '../rich-text/rich-text.js';
+import { sanitizedBody as sanitizedApiBody } from '../rich-text/sanitized-body.js';
 import { CreateCannedResponseDto, MAX_CANNED_BODY_BYTES, UpdateCannedResponseDto } from './canned-response.dto.js';
 import { CannedResponse } from './canned-response.entity.js';
 
@@ -82,16 +82,7 @@ export class CannedResponsesService {
  * sanitized a 422.
  */
 function sanitizedBody(body: string): string {
-  if (Buffer.byteLength(body, 'utf8') > MAX_CANNED_BODY_BYTES) throw fieldError('body', `must be at most ${MAX_CANNED_BODY_BYTES} bytes`, 413);
-  let sanitized: { html: string; text: string };
-  try {
-    sanitized = sanitizeRichText(body, { tooMuchMarkup: 'refuse' });
-  } catch (error) {
-    if (error instanceof TooMuchMarkupError) throw fieldError('body', error.message, 422);
-    throw error;
-  }
-  if (!sanitized.text.trim()) throw fieldError('body', 'must contain some text once unsafe markup is removed', 422);
-  return sanitized.html;
+  return sanitizedApiBody(body, MAX_CANNED_BODY_BYTES).html;
 }
 
 const titleTaken = () => fieldError('title', 'is already used by another canned response', 409);

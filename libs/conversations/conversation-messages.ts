@@ -2,9 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { AttachmentsService, toAttachmentView, type AttachmentView } from '../attachments/attachments.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { fieldError } from '../http/api-error.filter.js';
 import type { OutboxCommand } from '../outbox/workflow-outbox.js';
-import { MAX_RICH_TEXT_BYTES, sanitizeRichText, TooMuchMarkupError } from '../rich-text/rich-text.js';
 import { User, type Role } from '../users/user.entity.js';
 import { firstResponseSignal, workflowIdForChatRequest } from '../../workflows/chat-request.contract.js';
 import { conversationMessageWorkflowStart } from './conversation-message-workflow.js';
@@ -198,22 +196,4 @@ export function toMessageView(
     readReceipt: message.readReceipt,
     ...(receipts ? { readBy: receipts.map((r) => ({ userId: r.user.id, name: r.user.name, readAt: r.readAt })) } : {}),
   };
-}
-
-/**
- * A body from the API, sanitized with the allowlist: too large is a 413, too much markup (TooMuchMarkupError) or
- * nothing left once sanitized a 422. Call it only once the caller may post where the body goes: sanitizing is the
- * costly part of a post.
- */
-export function sanitizedBody(body: string): { html: string; text: string } {
-  if (Buffer.byteLength(body, 'utf8') > MAX_RICH_TEXT_BYTES) throw fieldError('body', `must be at most ${MAX_RICH_TEXT_BYTES / 1024} KB`, 413);
-  let sanitized: { html: string; text: string };
-  try {
-    sanitized = sanitizeRichText(body, { tooMuchMarkup: 'refuse' });
-  } catch (error) {
-    if (error instanceof TooMuchMarkupError) throw fieldError('body', error.message, 422);
-    throw error;
-  }
-  if (!sanitized.text.trim()) throw fieldError('body', 'must contain some text once unsafe markup is removed', 422);
-  return sanitized;
 }

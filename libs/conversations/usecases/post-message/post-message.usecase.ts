@@ -3,7 +3,8 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import type { AuthUser } from '../../../auth/auth-user.js';
 import { fieldError } from '../../../http/api-error.filter.js';
 import { ConversationAccess } from '../../conversation-access.js';
-import { ConversationMessages, sanitizedBody, type ConversationMessageView, type NewMessage } from '../../conversation-messages.js';
+import { ConversationMessages, type ConversationMessageView, type NewMessage } from '../../conversation-messages.js';
+import { sanitizedBody } from '../../../rich-text/sanitized-body.js';
 import { PostMessageDto } from '../../conversation.dto.js';
 import type { ConversationMessage } from '../../conversation.entity.js';
 
