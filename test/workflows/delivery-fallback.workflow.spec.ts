@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import type { deliveryFallback } from '../../workflows/delivery-fallback.js';
 import { DELIVERY_FALLBACK_WORKFLOW, type DeliveryFallbackActivities } from '../../workflows/delivery-fallback.contract.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { recordFetchedHistory } from '../support/histories.js';
 import { WORKFLOWS_PATH } from '../support/paths.js';
 import { startTimeSkippingServer } from '../support/time-skipping.js';
 
@@ -21,7 +22,7 @@ describe('delivery fallback workflow (time-skipping)', () => {
     await env?.teardown();
   });
 
-  async function sendTimes(notBefore?: number): Promise<{ sends: Array<{ deliveryId: string; at: number }>; startedAt: number }> {
+  async function sendTimes(notBefore?: number, recordAs?: string): Promise<{ sends: Array<{ deliveryId: string; at: number }>; startedAt: number }> {
     const sends: Array<{ deliveryId: string; at: number }> = [];
     const activities: DeliveryFallbackActivities = {
       sendDelivery: async (deliveryId) => {
@@ -33,13 +34,15 @@ describe('delivery fallback workflow (time-skipping)', () => {
     const taskQueue = `fallback-${++counter}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH, activities });
     const startedAt = await env.currentTimeMs();
-    await worker.runUntil(
-      env.client.workflow.execute<typeof deliveryFallback>(DELIVERY_FALLBACK_WORKFLOW, {
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start<typeof deliveryFallback>(DELIVERY_FALLBACK_WORKFLOW, {
         taskQueue,
         workflowId: `delivery-fallback-test-${counter}`,
         args: [{ deliveryIds: ['sms-1'], ...(notBefore === undefined ? {} : { notBefore: startedAt + notBefore }) }],
-      }),
-    );
+      });
+      await handle.result();
+      if (recordAs) await recordFetchedHistory(handle, recordAs);
+    });
     return { sends, startedAt };
   }
 
@@ -50,7 +53,7 @@ describe('delivery fallback workflow (time-skipping)', () => {
   });
 
   test('inside quiet hours, waits for them to end and sends then', async () => {
-    const { sends, startedAt } = await sendTimes(8 * HOUR);
+    const { sends, startedAt } = await sendTimes(8 * HOUR, 'delivery-fallback-after-quiet-hours');
     expect(sends).toHaveLength(1);
     expect(sends[0].at - startedAt).toBeGreaterThanOrEqual(8 * HOUR);
     expect(sends[0].at - startedAt).toBeLessThan(8 * HOUR + 60_000);
