@@ -6,9 +6,9 @@ import { CreateAwayPeriodDto, ListAwayPeriodsQuery } from './away-periods.dto.js
 import { AwayPeriodsService } from './away-periods.service.js';
 
 /** Away periods: a care manager away, and who covers their chat requests meanwhile. */
-@ApiTags('away-periods')
+@ApiTags('coverage')
 @ApiBearerAuth()
-@Controller('v1/away-periods')
+@Controller('v1/coverage')
 export class AwayPeriodsController {
   constructor(private readonly awayPeriods: AwayPeriodsService) {}
 

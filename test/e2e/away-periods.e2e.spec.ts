@@ -160,7 +160,7 @@ describe('chat-request settings and away periods (end to end)', () => {
   });
 
   describe('away periods', () => {
-    const create = (api: Api, body: Record<string, unknown>) => api.post('/v1/away-periods', body);
+    const create = (api: Api, body: Record<string, unknown>) => api.post('/v1/coverage', body);
     const period = (userId: string, coveredById: string, fromHours = 1, untilHours = 48) => ({
       userId,
       coveredById,
@@ -181,7 +181,7 @@ describe('chat-request settings and away periods (end to end)', () => {
         until: iso(body.until),
         createdAt: expect.any(String),
       });
-      const listed = await org.admin.get(`/v1/away-periods?userId=${staff.id}`);
+      const listed = await org.admin.get(`/v1/coverage?userId=${staff.id}`);
       expect(listed.status).toBe(200);
       expect(listed.body.items).toContainEqual(created.body);
       const [row] = await platform.query('select organization_id, user_id, covered_by_id, created_by_id from away_period where id = $1', [created.body.id]);
@@ -193,7 +193,7 @@ describe('chat-request settings and away periods (end to end)', () => {
           details: { userId: staff.id, coveredById: secondStaff.id, from: iso(body.from), until: iso(body.until) },
         },
       ]);
-      expect((await org.admin.delete(`/v1/away-periods/${created.body.id}`)).status).toBe(204);
+      expect((await org.admin.delete(`/v1/coverage/${created.body.id}`)).status).toBe(204);
     });
 
     test('staff set their own periods, already started ones too, and an admin may be covered or cover', async () => {
@@ -202,7 +202,7 @@ describe('chat-request settings and away periods (end to end)', () => {
       expect(own.body.coveredBy).toEqual({ id: org.adminId, name: 'Ada Admin' });
       const forAdmin = await create(org.admin, period(org.adminId, thirdStaff.id));
       expect(forAdmin.status).toBe(201);
-      for (const id of [own.body.id, forAdmin.body.id]) expect((await org.admin.delete(`/v1/away-periods/${id}`)).status).toBe(204);
+      for (const id of [own.body.id, forAdmin.body.id]) expect((await org.admin.delete(`/v1/coverage/${id}`)).status).toBe(204);
     });
 
     test('staff may not set a period for someone else, members not at all', async () => {
@@ -210,7 +210,7 @@ describe('chat-request settings and away periods (end to end)', () => {
       expect(forOther.status).toBe(403);
       expect((await create(member.api, period(member.id, staff.id))).status).toBe(403);
       expect((await create(member.api, period(staff.id, secondStaff.id))).status).toBe(403);
-      expect((await member.api.get('/v1/away-periods')).status).toBe(403);
+      expect((await member.api.get('/v1/coverage')).status).toBe(403);
       expect(await platform.query('select 1 from away_period where user_id in ($1, $2)', [secondStaff.id, member.id])).toEqual([]);
     });
 
@@ -261,36 +261,36 @@ describe('chat-request settings and away periods (end to end)', () => {
         [crypto.randomUUID(), fresh.id, alice.id, bob.id, fresh.adminId],
       );
 
-      const all = await fresh.admin.get('/v1/away-periods');
+      const all = await fresh.admin.get('/v1/coverage');
       expect(all.status).toBe(200);
       expect(all.body).toEqual({ items: [notAlice, sooner, later] });
-      expect((await fresh.admin.get(`/v1/away-periods?userId=${alice.id}`)).body).toEqual({ items: [later] });
-      expect((await fresh.admin.get(`/v1/away-periods?userId=${staff.id}`)).body).toEqual({ items: [] });
+      expect((await fresh.admin.get(`/v1/coverage?userId=${alice.id}`)).body).toEqual({ items: [later] });
+      expect((await fresh.admin.get(`/v1/coverage?userId=${staff.id}`)).body).toEqual({ items: [] });
 
-      expect((await alice.api.get('/v1/away-periods')).body).toEqual({ items: [sooner, later] });
-      expect((await alice.api.get(`/v1/away-periods?userId=${alice.id}`)).body).toEqual({ items: [later] });
-      expect((await alice.api.get(`/v1/away-periods?userId=${bob.id}`)).status).toBe(403);
-      expect((await fresh.admin.get('/v1/away-periods?userId=alice')).status).toBe(400);
-      expect((await org.admin.get('/v1/away-periods')).body.items.map((p: { id: string }) => p.id)).not.toContain(later.id);
+      expect((await alice.api.get('/v1/coverage')).body).toEqual({ items: [sooner, later] });
+      expect((await alice.api.get(`/v1/coverage?userId=${alice.id}`)).body).toEqual({ items: [later] });
+      expect((await alice.api.get(`/v1/coverage?userId=${bob.id}`)).status).toBe(403);
+      expect((await fresh.admin.get('/v1/coverage?userId=alice')).status).toBe(400);
+      expect((await org.admin.get('/v1/coverage')).body.items.map((p: { id: string }) => p.id)).not.toContain(later.id);
     });
 
     test('a period is removed by an admin or the staff user it is for; another organisation does not find it', async () => {
       const mine = (await create(staff.api, period(staff.id, secondStaff.id))).body;
       const theirs = (await create(org.admin, period(secondStaff.id, staff.id))).body;
 
-      expect((await staff.api.delete(`/v1/away-periods/${theirs.id}`)).status).toBe(403);
-      expect((await thirdStaff.api.delete(`/v1/away-periods/${mine.id}`)).status).toBe(403);
-      expect((await member.api.delete(`/v1/away-periods/${mine.id}`)).status).toBe(403);
-      expect((await other.admin.delete(`/v1/away-periods/${mine.id}`)).status).toBe(404);
-      expect((await otherStaff.api.delete(`/v1/away-periods/${mine.id}`)).status).toBe(404);
-      expect((await org.admin.delete(`/v1/away-periods/${UNKNOWN_ID}`)).status).toBe(404);
-      expect((await org.admin.delete('/v1/away-periods/not-an-id')).status).toBe(400);
+      expect((await staff.api.delete(`/v1/coverage/${theirs.id}`)).status).toBe(403);
+      expect((await thirdStaff.api.delete(`/v1/coverage/${mine.id}`)).status).toBe(403);
+      expect((await member.api.delete(`/v1/coverage/${mine.id}`)).status).toBe(403);
+      expect((await other.admin.delete(`/v1/coverage/${mine.id}`)).status).toBe(404);
+      expect((await otherStaff.api.delete(`/v1/coverage/${mine.id}`)).status).toBe(404);
+      expect((await org.admin.delete(`/v1/coverage/${UNKNOWN_ID}`)).status).toBe(404);
+      expect((await org.admin.delete('/v1/coverage/not-an-id')).status).toBe(400);
 
-      const removed = await staff.api.delete(`/v1/away-periods/${mine.id}`);
+      const removed = await staff.api.delete(`/v1/coverage/${mine.id}`);
       expect(removed.status).toBe(204);
       expect(removed.body).toBeUndefined();
-      expect((await org.admin.delete(`/v1/away-periods/${theirs.id}`)).status).toBe(204);
-      expect((await org.admin.delete(`/v1/away-periods/${theirs.id}`)).status).toBe(404);
+      expect((await org.admin.delete(`/v1/coverage/${theirs.id}`)).status).toBe(204);
+      expect((await org.admin.delete(`/v1/coverage/${theirs.id}`)).status).toBe(404);
       expect(await platform.query('select id from away_period where id in ($1, $2)', [mine.id, theirs.id])).toEqual([]);
       expect((await audit(mine.id)).map((e) => [e.action, e.actor_id])).toEqual([
         ['away_period.created', staff.id],
@@ -341,7 +341,7 @@ describe('chat-request settings and away periods (end to end)', () => {
           { kind: 'signal', workflowId: `chat-request-${open}`, signal: 'awayPeriodSet', args: [notice] },
         ]);
 
-        expect((await thirdStaff.api.delete(`/v1/away-periods/${created.body.id}`)).status).toBe(204);
+        expect((await thirdStaff.api.delete(`/v1/coverage/${created.body.id}`)).status).toBe(204);
         const commands = await platform.query<{ signal: string; args: unknown[] }>(
           `select command->>'signal' as signal, command->'args' as args from workflow_outbox where workflow_id = $1 order by id`,
           [`chat-request-${open}`],

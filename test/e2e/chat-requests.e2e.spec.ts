@@ -253,7 +253,7 @@ describe('chat requests (end to end)', () => {
   });
 
   test('while the care manager is away, a new request goes to their cover, who the member is told about in the chat', async () => {
-    const away = await sam.api.post('/v1/away-periods', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(-60), until: secondsFromNow(3600) });
+    const away = await sam.api.post('/v1/coverage', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(-60), until: secondsFromNow(3600) });
     expect(away).toMatchObject({ status: 201 });
     try {
       const created = await opened(nia);
@@ -271,7 +271,7 @@ describe('chat requests (end to end)', () => {
       expect(await dana.api.post(`/v1/tasks/${created.id}/claim`)).toMatchObject({ status: 200 });
       expect(await close(dana, created.id)).toMatchObject({ status: 200 });
     } finally {
-      expect(await sam.api.delete(`/v1/away-periods/${away.body.id}`)).toMatchObject({ status: 204 });
+      expect(await sam.api.delete(`/v1/coverage/${away.body.id}`)).toMatchObject({ status: 204 });
     }
   });
 
@@ -280,7 +280,7 @@ describe('chat requests (end to end)', () => {
     const claimedByMax = await opened(max, { programId: diabetes });
     expect(await sam.api.post(`/v1/tasks/${claimedByMax.id}/claim`)).toMatchObject({ status: 200 });
 
-    const away = await sam.api.post('/v1/away-periods', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(2), until: secondsFromNow(8) });
+    const away = await sam.api.post('/v1/coverage', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(2), until: secondsFromNow(8) });
     expect(away).toMatchObject({ status: 201 });
     await eventually(async () => expect(await task(unclaimed.id)).toMatchObject({ assignee: { id: dana.id }, covering: true }), 20_000);
     expect(await task(claimedByMax.id)).toMatchObject({ assignee: { id: sam.id } });
@@ -302,9 +302,9 @@ describe('chat requests (end to end)', () => {
 
   test("removing an away period returns the cover's unclaimed tasks at once", async () => {
     const created = await opened(nia);
-    const away = await sam.api.post('/v1/away-periods', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(1), until: secondsFromNow(3600) });
+    const away = await sam.api.post('/v1/coverage', { userId: sam.id, coveredById: dana.id, from: secondsFromNow(1), until: secondsFromNow(3600) });
     await eventually(async () => expect(await task(created.id)).toMatchObject({ assignee: { id: dana.id } }), 20_000);
-    expect(await sam.api.delete(`/v1/away-periods/${away.body.id}`)).toMatchObject({ status: 204 });
+    expect(await sam.api.delete(`/v1/coverage/${away.body.id}`)).toMatchObject({ status: 204 });
     await eventually(async () => expect(await task(created.id)).toMatchObject({ assignee: { id: sam.id }, covering: false }), 20_000);
     expect(await close(sam, created.id)).toMatchObject({ status: 200 });
   });
