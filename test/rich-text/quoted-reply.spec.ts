@@ -1,5 +1,4 @@
-import { stripQuotedReply } from '../../libs/rich-text/quoted-reply.js';
-import { MAX_RICH_TEXT_ELEMENTS } from '../../libs/rich-text/rich-text.js';
+import { MAX_INBOUND_HTML_LIMITS, stripQuotedReply } from '../../libs/rich-text/quoted-reply.js';
 
 /** Stands in the quoted earlier message of every sample: none of it may come back. */
 const SECRET = 'Biopsy PURPLE-ELEPHANT-4417';
@@ -262,11 +261,23 @@ describe('stripQuotedReply: choosing and falling back', () => {
     expectNoHistory(result);
   });
 
-  test('a reply with more elements than a body may have arrives with its text, beyond them unformatted', () => {
-    const result = stripQuotedReply({ html: '<p>line</p>'.repeat(MAX_RICH_TEXT_ELEMENTS + 1000) });
+  test('a reply with more elements than a mail may have arrives with its text, beyond them unformatted', () => {
+    const result = stripQuotedReply({ html: '<p>line</p>'.repeat(MAX_INBOUND_HTML_LIMITS.maxElements + 500) });
 
-    expect(result.text.split(/\s+/)).toHaveLength(MAX_RICH_TEXT_ELEMENTS + 1000);
-    expect(result.html.match(/<p>/g)).toHaveLength(MAX_RICH_TEXT_ELEMENTS);
+    expect(result.text.split(/\s+/)).toHaveLength(MAX_INBOUND_HTML_LIMITS.maxElements + 500);
+    expect(result.html).not.toMatch(/<p>line<\/p>/);
+  });
+
+  test('an HTML-only mail too busy to parse still brings its words, and nothing of its scripts, styles or tags', () => {
+    const busy = '<span>x</span>'.repeat(MAX_INBOUND_HTML_LIMITS.maxElements);
+    const html = `<style>p { color: red }</style><p>Thanks &amp; see you <b>Tuesday</b> &#x1F600;</p><script>alert(1)</script>${busy}`;
+
+    const result = stripQuotedReply({ html });
+
+    expect(result.text).toMatch(/^Thanks & see you Tuesday 😀/);
+    expect(result.text).not.toMatch(/color|alert/);
+    expect(result.html).not.toMatch(/<(b|span|script|style)\b/);
+    expect(result.html).toContain('Thanks &amp; see you');
   });
 
   test('of a text part, only as much as a body may hold is read: the reply stays, the quoted history beyond goes', () => {
