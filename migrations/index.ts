@@ -11,6 +11,7 @@ import { Migration20261202050000ProviderEvents } from './Migration20261202050000
 import { Migration20261202060000UserStatus } from './Migration20261202060000_user_status.js';
 import { Migration20261202070000InboundEmailMessageId } from './Migration20261202070000_inbound_email_message_id.js';
 
+import { Migration20261202080000RateLimits } from './Migration20261202080000_rate_limits.js';
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
   { name: 'Migration20261123000000_initial_schema', class: Migration20261123000000InitialSchema },
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202050000_provider_events', class: Migration20261202050000ProviderEvents },
   { name: 'Migration20261202060000_user_status', class: Migration20261202060000UserStatus },
   { name: 'Migration20261202070000_inbound_email_message_id', class: Migration20261202070000InboundEmailMessageId },
+  { name: 'Migration20261202080000_rate_limits', class: Migration20261202080000RateLimits },
 ];

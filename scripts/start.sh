@@ -7,6 +7,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 say() { printf 'start: %s\n' "$*"; }
 
+# The local platform runs on the development defaults (log providers, development secrets). `npm run start:api`
+# and `start:worker` on their own are production unless NODE_ENV says otherwise, and refuse those secrets.
+export NODE_ENV="${NODE_ENV:-development}"
+
 bash scripts/setup.sh
 hash -r
 

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
+import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
+import { requestIdMiddleware } from '../../libs/http/request-id.js';
 import { createValidationPipe } from '../../libs/http/validation.js';
 import { httpMetricsMiddleware } from '../../libs/metrics/http-metrics.middleware.js';
 import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
@@ -12,25 +14,53 @@ import { isSendgridEventsRequest, SENDGRID_EVENTS_BODY_LIMIT } from '../../libs/
 import { CAMPAIGN_BODY_LIMIT, isCampaignCreateRequest } from '../../libs/campaigns/campaign-request.js';
 import { ApiModule } from './app.module.js';
 
-/** Big enough for a 64 KB message body in JSON escapes; anything larger is a 413 naming the body. */
-const JSON_BODY_LIMIT = '512kb';
+/**
+ * helmet's defaults, spelled out where they matter: scripts only from this origin (no inline scripts, no eval), so
+ * markup that slipped past the sanitizer still could not run; no framing (clickjacking); no plugins. Styles may be
+ * inline and images data: URLs, which Swagger UI at /docs needs.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+};
 
 export async function createApi(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });
-  // First, so a body too large or a request no route matches is timed too.
+  app.use(requestIdMiddleware());
+  // Early, so a body too large or a request no route matches is timed too.
   app.use(httpMetricsMiddleware(app.get(TidingsMetrics)));
   // SendGrid signs its event posts over the exact bytes it sent: that route's body stays a Buffer for the
   // signature guard (and is parsed only once verified). Having read it, this parser leaves the JSON one nothing to do.
   app.useBodyParser('raw', { type: isSendgridEventsRequest, limit: SENDGRID_EVENTS_BODY_LIMIT });
   app.useBodyParser('json', { type: isCampaignCreateRequest, limit: CAMPAIGN_BODY_LIMIT });
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // 1 MB by default: a 256 KiB message body even in \u escapes; anything larger is a 413 naming `body`.
+  app.useBodyParser('json', { limit: config.http.jsonBodyLimitBytes });
   app.useGlobalFilters(new ApiErrorFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For names the client (login limits key on it): behind a real proxy, 'loopback' alone would
+  // make every client the proxy, and one attacker's failed logins would lock everybody out.
+  app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  app.use(helmet({ contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } }));
+  // Same-origin needs no CORS; other origins (a portal served elsewhere, Vite in development) only when listed.
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.http.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '../../libs/audit/audit.module.js';
 import { AuthModule } from '../../libs/auth/auth.module.js';
+import { RateLimitsModule } from '../../libs/rate-limits/rate-limits.module.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
@@ -36,6 +37,8 @@ export class ApiModule {
         TemporalModule,
         AuditModule,
         AuthModule,
+        // After AuthModule: its global guard knows the caller before this one counts their requests.
+        RateLimitsModule,
         OrganizationsModule,
         UsersModule,
         MessagesModule,

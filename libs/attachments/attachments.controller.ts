@@ -6,6 +6,7 @@ import { attachmentDisposition } from './attachment-filename.js';
 import type { IncomingUpload } from './attachment-storage.js';
 import { AttachmentUploadInterceptor, MAX_ATTACHMENT_BYTES, UPLOAD_FIELD } from './attachment-upload.interceptor.js';
 import { AttachmentsService } from './attachments.service.js';
+import { RateLimited } from '../rate-limits/rate-limits.js';
 import { ALLOWED_EXTENSIONS } from './content-sniffer.js';
 
 @ApiTags('attachments')
@@ -15,6 +16,8 @@ export class AttachmentsController {
   constructor(private readonly attachments: AttachmentsService) {}
 
   @Post()
+  // The guard runs before the interceptor reads the upload: a refused one is not read.
+  @RateLimited('uploads')
   @UseInterceptors(AttachmentUploadInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiBody({

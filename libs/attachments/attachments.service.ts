@@ -3,6 +3,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
@@ -30,6 +31,7 @@ export class AttachmentsService {
     private readonly storage: AttachmentStorage,
     private readonly audit: AuditService,
     @Inject(ATTACHMENT_ACCESS_POLICY) private readonly accessPolicy: AttachmentAccessPolicy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Keeps an upload the interceptor stored, or removes it: on any failure no file and no row remain. */
@@ -53,6 +55,7 @@ export class AttachmentsService {
       let kept = false;
       try {
         await this.em.transactional(async (em) => {
+          await this.refuseOverQuota(em, caller.organizationId, upload.size);
           em.persist(attachment);
           await em.flush();
           await this.audit.recordBy(caller, 'attachment.uploaded', 'attachment', attachment.id);
@@ -67,6 +70,25 @@ export class AttachmentsService {
       return toAttachmentView(attachment);
     } finally {
       await this.storage.discard(upload);
+    }
+  }
+
+  /**
+   * 413 when the upload would take the organisation past its storage quota. The organisation's uploads take turns
+   * here (a transaction-scoped advisory lock), so parallel uploads cannot together overshoot it.
+   */
+  private async refuseOverQuota(em: EntityManager, organizationId: string, size: number): Promise<void> {
+    await em.execute(`select pg_advisory_xact_lock(hashtextextended('attachment-quota:' || ?, 0))`, [organizationId]);
+    const [{ used }] = await em.execute<Array<{ used: string }>>('select coalesce(sum(size), 0) as used from attachment where organization_id = ?', [
+      organizationId,
+    ]);
+    const quota = this.config.rateLimits.organizationStorageBytes;
+    if (Number(used) + size > quota) {
+      throw fieldError(
+        UPLOAD_FIELD,
+        `would take your organisation's storage past its quota of ${quota} bytes (${used} in use); remove old attachments or ask for more`,
+        413,
+      );
     }
   }
 

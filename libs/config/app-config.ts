@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { sendgridPublicKey } from '../provider-events/sendgrid-signature.js';
 
@@ -27,8 +28,31 @@ export interface AppConfig {
   authStatusCacheMs: number;
   /** `campaignTaskQueue`: campaigns run apart, so a large one never delays single messages or conversations. */
   temporal: { address: string; namespace: string; taskQueue: string; campaignTaskQueue: string };
+  /** NODE_ENV: 'development' and 'test' allow the development secrets; anything else, or nothing, is production. */
+  mode: RuntimeMode;
+  http: {
+    /** Largest JSON body (HTTP_JSON_BODY_LIMIT_BYTES); a larger one is a 413 naming `body`. */
+    jsonBodyLimitBytes: number;
+    /** Origins (CORS_ORIGINS) whose pages may call the API from a browser; none means same-origin only. */
+    corsOrigins: string[];
+    /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For is believed for the client's address. */
+    trustProxy: boolean | number | string[];
+  };
   /** Absolute path where uploaded attachments are kept; never served as a directory. */
   attachmentsDir: string;
+  /** Limits per client, shared by every API instance (libs/rate-limits); over one is a 429 with Retry-After. */
+  rateLimits: {
+    /** Failed logins per email, and per client address, in each window; counted before the password is checked. */
+    loginFailuresPerEmail: number;
+    loginFailuresPerIp: number;
+    loginWindowMinutes: number;
+    /** Conversations started and messages posted per user per minute: staff and admins, then members. */
+    conversationStartsPerMinute: { staff: number; member: number };
+    conversationMessagesPerMinute: { staff: number; member: number };
+    uploadsPerHour: number;
+    /** Bytes of attachments an organisation may keep; an upload past it is a 413. */
+    organizationStorageBytes: number;
+  };
   email: {
     provider: EmailProviderName;
     from: string;
@@ -78,6 +102,29 @@ export interface AppConfig {
     graceSeconds: number;
   };
 }
+
+export type RuntimeMode = 'production' | 'development' | 'test';
+
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/tidings';
+
+/**
+ * Secrets a production process refuses: every development default below, the test platform's, and the
+ * `.env.example` placeholders (test/config/app-config.spec.ts checks each of those is refused), besides anything
+ * saying "change me" and anything under 32 bytes.
+ */
+const KNOWN_DEVELOPMENT_SECRETS = new Set([
+  'dev-bootstrap-token-change-me',
+  'dev-jwt-secret-change-me-please',
+  'dev-email-reply-secret-change-me',
+  'test-bootstrap-token-0123456789',
+  'test-jwt-secret-0123456789abcdef',
+  'test-email-reply-secret-0123456789',
+]);
+const PLACEHOLDER = /change[-_ ]?me|placeholder|example|secret-?0{4,}/i;
+const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+/** Values Express's `trust proxy` takes by name (besides IP addresses and CIDR ranges). */
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -129,14 +176,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     return value;
   };
+  const mode: RuntimeMode = env.NODE_ENV === 'development' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'production';
+  // Never the value in a message: it would end up in the deployment's logs.
+  const productionSecret = (name: string, value: string): void => {
+    if (mode !== 'production') return;
+    if (KNOWN_DEVELOPMENT_SECRETS.has(value) || PLACEHOLDER.test(value)) {
+      problems.push(`${name} is a development or example value; production needs a secret of its own (e.g. openssl rand -base64 48)`);
+    } else if (Buffer.byteLength(value) < MIN_PRODUCTION_SECRET_BYTES) {
+      problems.push(`${name} must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes long in production`);
+    }
+  };
   const secret = (name: string, devFallback: string): string => {
     const value = str(name);
     if (value) {
       if (value.length < 16) problems.push(`${name} must be at least 16 characters long`);
+      else productionSecret(name, value);
       return value;
     }
-    if (env.NODE_ENV === 'production') problems.push(`${name} is required in production`);
+    if (mode === 'production') problems.push(`${name} is required in production`);
     return devFallback;
+  };
+  const trustProxy = (): boolean | number | string[] => {
+    const raw = str('TRUST_PROXY', 'loopback')!.trim();
+    if (raw === 'false') return false;
+    if (/^\d+$/.test(raw)) return Number(raw);
+    const entries = raw.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !TRUST_PROXY_NAMES.includes(entry) && !isAddressOrRange(entry));
+    if (raw === 'true' || bad.length > 0) {
+      problems.push(
+        `TRUST_PROXY must be false, a number of proxy hops, or a comma-separated list of ${TRUST_PROXY_NAMES.join(', ')}, IP addresses and CIDR ranges (got "${raw}")`,
+      );
+    }
+    return entries;
+  };
+  const corsOrigins = (): string[] => {
+    const raw = str('CORS_ORIGINS');
+    if (!raw) return [];
+    return raw.split(',').map((entry) => {
+      const origin = entry.trim();
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        problems.push(`CORS_ORIGINS must be a comma-separated list of origins such as https://portal.example.org, without paths (got "${origin}")`);
+      }
+      return origin;
+    });
   };
 
   const email = {
@@ -152,7 +240,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(email.replyDomain)) {
     problems.push(`EMAIL_REPLY_DOMAIN must be a domain name (got "${email.replyDomain}")`);
   }
-  if (email.inboundSecret !== undefined && email.inboundSecret.length < 16) problems.push('INBOUND_EMAIL_SECRET must be at least 16 characters long');
+  if (email.inboundSecret !== undefined) {
+    if (email.inboundSecret.length < 16) problems.push('INBOUND_EMAIL_SECRET must be at least 16 characters long');
+    else productionSecret('INBOUND_EMAIL_SECRET', email.inboundSecret);
+  }
   if (email.eventWebhookPublicKey !== undefined) {
     try {
       sendgridPublicKey(email.eventWebhookPublicKey);
@@ -189,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     vapidSubject: str('VAPID_SUBJECT'),
     allowPrivateHosts: bool('PUSH_ALLOW_PRIVATE_HOSTS', false),
   };
-  if (push.allowPrivateHosts && env.NODE_ENV === 'production') {
+  if (push.allowPrivateHosts && mode === 'production') {
     problems.push('PUSH_ALLOW_PRIVATE_HOSTS must not be true in production (push endpoints could then reach the internal network)');
   }
   if (push.provider === 'webpush') {
@@ -215,10 +306,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const config: AppConfig = {
+    mode,
+    http: {
+      jsonBodyLimitBytes: int('HTTP_JSON_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      corsOrigins: corsOrigins(),
+      trustProxy: trustProxy(),
+    },
     port: int('PORT', 3000, 0, 65535),
     // 9464 is the usual Prometheus exporter port; unset or empty means it, like every other setting.
     workerMetricsPort: int('WORKER_METRICS_PORT', 9464, 0, 65535),
-    databaseUrl: url('DATABASE_URL', 'postgresql://postgres@127.0.0.1:5432/tidings')!,
+    databaseUrl: url('DATABASE_URL', DEFAULT_DATABASE_URL)!,
     appUrl: url('TIDINGS_APP_URL', 'http://localhost:3000')!.replace(/\/$/, ''),
     bootstrapToken: secret('TIDINGS_BOOTSTRAP_TOKEN', 'dev-bootstrap-token-change-me'),
     jwtSecret: secret('JWT_SECRET', 'dev-jwt-secret-change-me-please'),
@@ -231,6 +328,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       campaignTaskQueue: str('TEMPORAL_CAMPAIGN_TASK_QUEUE', `${str('TEMPORAL_TASK_QUEUE', 'tidings')!}-campaigns`)!,
     },
     attachmentsDir,
+    rateLimits: {
+      loginFailuresPerEmail: int('LOGIN_FAILURES_PER_EMAIL', 5, 1, 1000),
+      loginFailuresPerIp: int('LOGIN_FAILURES_PER_IP', 100, 1, 100_000),
+      loginWindowMinutes: int('LOGIN_FAILURE_WINDOW_MINUTES', 15, 1, 24 * 60),
+      // A busy care manager answers a message every few seconds at most; members write far less.
+      conversationStartsPerMinute: {
+        staff: int('CONVERSATION_STARTS_PER_MINUTE', 60, 1, 100_000),
+        member: int('CONVERSATION_STARTS_PER_MINUTE_MEMBER', 10, 1, 100_000),
+      },
+      conversationMessagesPerMinute: {
+        staff: int('CONVERSATION_MESSAGES_PER_MINUTE', 120, 1, 100_000),
+        member: int('CONVERSATION_MESSAGES_PER_MINUTE_MEMBER', 30, 1, 100_000),
+      },
+      uploadsPerHour: int('UPLOADS_PER_HOUR', 200, 1, 1_000_000),
+      organizationStorageBytes: int('ORG_STORAGE_QUOTA_BYTES', 10 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    },
     email,
     sms,
     push,
@@ -241,4 +354,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** An IPv4/IPv6 address, or one with a /prefix length that fits it. */
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }

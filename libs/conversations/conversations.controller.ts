@@ -11,6 +11,7 @@ import { MarkRead } from './usecases/mark-read/mark-read.usecase.js';
 import { OpenConversation } from './usecases/open-conversation/open-conversation.usecase.js';
 import { PostMessage } from './usecases/post-message/post-message.usecase.js';
 import { ReopenConversation } from './usecases/reopen-conversation/reopen-conversation.usecase.js';
+import { RateLimited } from '../rate-limits/rate-limits.js';
 import { StartConversation } from './usecases/start-conversation/start-conversation.usecase.js';
 
 @ApiTags('conversations')
@@ -31,6 +32,7 @@ export class ConversationsController {
 
   /** Staff write to anyone in their organisation; members only to the staff the organisation's rules allow. */
   @Post()
+  @RateLimited('conversationStarts')
   start(@CurrentUser() caller: AuthUser, @Body() body: StartConversationDto) {
     return this.startConversation.execute(caller, body);
   }
@@ -46,6 +48,7 @@ export class ConversationsController {
   }
 
   @Post(':id/messages')
+  @RateLimited('conversationMessages')
   reply(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: PostMessageDto) {
     return this.postMessage.execute(caller, id, { source: 'app', dto: body });
   }

@@ -1,5 +1,4 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
-import { LoginAttempt } from '../auth/login-attempt.entity.js';
 import { Message } from '../messages/message.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { PushSubscription } from '../push-subscriptions/push-subscription.entity.js';
@@ -28,7 +27,6 @@ export const ENTITIES = [
   Message,
   PushSubscription,
   AuditEvent,
-  LoginAttempt,
   Team,
   TeamMember,
   ClientAccount,

@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '../config/app-config.js';
+import { DEFAULT_DATABASE_URL } from '../config/app-config.js';
 import { ormConfig } from './orm-config.js';
 
 /** Brings the database named by DATABASE_URL up to the latest schema. */
@@ -14,7 +14,8 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
 }
 
 if (require.main === module) {
-  migrate(loadConfig().databaseUrl)
+  // Only the database is needed here: not the API's secrets, which a migration job need not be given.
+  migrate(process.env.DATABASE_URL || DEFAULT_DATABASE_URL)
     .then((applied) => console.log(applied.length ? `migrated: ${applied.join(', ')}` : 'database is up to date'))
     .catch((error) => {
       console.error(`migration failed: ${error.message}`);

@@ -14,6 +14,8 @@ export interface ApiErrorBody {
   details?: FieldProblem[];
   /** On a 409 that lost a race: the thing as it now is (e.g. a chat request closed meanwhile). */
   current?: unknown;
+  /** On a 5xx: the id the server's log line carries, for a user's report to be matched to it. */
+  requestId?: string;
 }
 
 /** A 400 (or other 4xx) that names the offending field. */
@@ -26,11 +28,15 @@ export class ApiErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiError');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<{ status(code: number): { json(body: unknown): void }; setHeader(name: string, value: string): void }>();
     const body = this.toBody(exception);
+    const retryAfter = exception instanceof HttpException ? (exception.getResponse() as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     if (body.statusCode >= 500) {
-      // The stack names code, not content; request bodies are never logged.
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      const requestId = requestIdOf(http.getRequest());
+      this.logger.error(describeForLog(exception, requestId));
+      if (requestId) body.requestId = requestId;
     }
     response.status(body.statusCode).json(body);
   }
@@ -66,4 +72,28 @@ export class ApiErrorFilter implements ExceptionFilter {
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'an unexpected error occurred' };
   }
+}
+
+const requestIdOf = (request: unknown): string | undefined => (request as { id?: unknown } | undefined)?.id as string | undefined;
+
+/**
+ * What a server error may leave in the log: the request id, the error's class, and for a database error its
+ * SQLSTATE, constraint and table, then the stack frames. Never the message: a driver's message carries the SQL
+ * with its parameters, and PostgreSQL's `detail` the row's values ("Key (email)=(alice@example.org) already exists").
+ */
+export function describeForLog(exception: unknown, requestId: string | undefined): string {
+  const error = exception instanceof Error ? exception : undefined;
+  const database = (error as { code?: unknown; constraint?: unknown; table?: unknown } | undefined) ?? {};
+  const facts = [
+    `request ${requestId ?? '-'}`,
+    error?.name ?? typeof exception,
+    ...(typeof database.code === 'string' ? [`code ${database.code}`] : []),
+    ...(typeof database.constraint === 'string' ? [`constraint ${database.constraint}`] : []),
+    ...(typeof database.table === 'string' ? [`table ${database.table}`] : []),
+  ];
+  const frames = (error?.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
+  return `${facts.join(' ')}${frames ? `\n${frames}` : ''}`;
 }

@@ -118,7 +118,7 @@ describe('OutboxRelay', () => {
 
   /** A relay as a worker runs one, on `em`'s database pool (by default the spec's own). */
   function relayTo(gateway: RecordingGateway, em: EntityManager = db.em, name = 'relay'): OutboxRelay {
-    const relay = new OutboxRelay(em, gateway.forRelay(name) as WorkflowGateway, loadConfig({ DATABASE_URL: db.url }), new TidingsMetrics());
+    const relay = new OutboxRelay(em, gateway.forRelay(name) as WorkflowGateway, loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url }), new TidingsMetrics());
     relays.push(relay);
     return relay;
   }

@@ -55,9 +55,11 @@ describe('SendGrid event signatures', () => {
   });
 
   test('the configuration refuses a bad key at start, and leaves the webhook off without one', () => {
-    expect(loadConfig({ SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY: shown(sendgrid.publicKey) }).email.eventWebhookPublicKey).toBe(shown(sendgrid.publicKey));
-    expect(loadConfig({}).email.eventWebhookPublicKey).toBeUndefined();
-    expect(() => loadConfig({ SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY: 'c2VjcmV0' })).toThrow(
+    expect(loadConfig({ NODE_ENV: 'test', SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY: shown(sendgrid.publicKey) }).email.eventWebhookPublicKey).toBe(
+      shown(sendgrid.publicKey),
+    );
+    expect(loadConfig({ NODE_ENV: 'test' }).email.eventWebhookPublicKey).toBeUndefined();
+    expect(() => loadConfig({ NODE_ENV: 'test', SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY: 'c2VjcmV0' })).toThrow(
       /SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY must be the verification key SendGrid shows/,
     );
   });
@@ -73,7 +75,8 @@ describe('SendGrid event signatures', () => {
   describe('the guard', () => {
     const contextOf = (headers: Record<string, string>, raw: unknown) =>
       ({ switchToHttp: () => ({ getRequest: () => ({ headers, body: raw }) }) }) as unknown as ExecutionContext;
-    const guardWith = (key?: string) => new SendgridSignatureGuard(loadConfig(key ? { SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY: key } : {}));
+    const guardWith = (key?: string) =>
+      new SendgridSignatureGuard(loadConfig({ NODE_ENV: 'test', ...(key ? { SENDGRID_EVENT_WEBHOOK_PUBLIC_KEY: key } : {}) }));
     const headersFor = (signature: string) => ({
       'x-twilio-email-event-webhook-signature': signature,
       'x-twilio-email-event-webhook-timestamp': timestamp,

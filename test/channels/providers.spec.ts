@@ -566,7 +566,7 @@ describe('ChannelsModule', () => {
       module: class GlobalConfigStub {},
       global: true,
       providers: [
-        { provide: APP_CONFIG, useValue: loadConfig(env) },
+        { provide: APP_CONFIG, useValue: loadConfig({ NODE_ENV: 'test', ...env }) },
         { provide: EntityManager, useValue: {} },
       ],
       exports: [APP_CONFIG, EntityManager],

@@ -34,7 +34,7 @@ class RecordingInboundEmailService {
  */
 async function startWebhook(env: Record<string, string>) {
   const attachmentsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-inbound-'));
-  const config = loadConfig({ ...env, ATTACHMENTS_DIR: attachmentsDir });
+  const config = loadConfig({ NODE_ENV: 'test', ...env, ATTACHMENTS_DIR: attachmentsDir });
   @Module({
     controllers: [InboundEmailController],
     providers: [

@@ -6,7 +6,9 @@ const alice = '11111111-2222-4333-8444-555555555555';
 const bob = '66666666-7777-4888-9999-aaaaaaaaaaaa';
 
 describe('signed reply-to addresses', () => {
-  const addresses = new ReplyAddresses(loadConfig({ EMAIL_REPLY_DOMAIN: 'reply.example.org', EMAIL_REPLY_SECRET: 'a reply secret of some length' }));
+  const addresses = new ReplyAddresses(
+    loadConfig({ NODE_ENV: 'test', EMAIL_REPLY_DOMAIN: 'reply.example.org', EMAIL_REPLY_SECRET: 'a reply secret of some length' }),
+  );
 
   test('an address fits in an email local part and names its conversation', () => {
     const address = addresses.addressFor(conversationId, alice);
@@ -29,7 +31,9 @@ describe('signed reply-to addresses', () => {
     const tampered = token.slice(0, -3) + (token.endsWith('a') ? 'b' : 'a') + token.slice(-2);
     expect(addresses.verify(tampered, conversationId, alice)).toBe(false);
     expect(addresses.find([address.replace('reply.example.org', 'reply.evil.test')])).toBeNull();
-    const otherSecret = new ReplyAddresses(loadConfig({ EMAIL_REPLY_DOMAIN: 'reply.example.org', EMAIL_REPLY_SECRET: 'another secret of some length' }));
+    const otherSecret = new ReplyAddresses(
+      loadConfig({ NODE_ENV: 'test', EMAIL_REPLY_DOMAIN: 'reply.example.org', EMAIL_REPLY_SECRET: 'another secret of some length' }),
+    );
     expect(otherSecret.verify(token, conversationId, alice)).toBe(false);
     expect(addresses.find(['reply+short@reply.example.org', 'someone@reply.example.org'])).toBeNull();
     // The last character carries spare bits: a different one that decodes to the same bytes is still refused.

@@ -79,18 +79,18 @@ describe('the worker metrics endpoint', () => {
 
 describe('WORKER_METRICS_PORT', () => {
   test("defaults to 9464 when unset or empty; 0 switches the worker's metrics off", () => {
-    expect(loadConfig({}).workerMetricsPort).toBe(9464);
-    expect(loadConfig({ WORKER_METRICS_PORT: '' }).workerMetricsPort).toBe(9464);
-    expect(loadConfig({ WORKER_METRICS_PORT: '9100' }).workerMetricsPort).toBe(9100);
-    expect(loadConfig({ WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test' }).workerMetricsPort).toBe(9464);
+    expect(loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: '' }).workerMetricsPort).toBe(9464);
+    expect(loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: '9100' }).workerMetricsPort).toBe(9100);
+    expect(loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
   });
 
   test('must be a port number, reported with the other problems', () => {
-    expect(() => loadConfig({ WORKER_METRICS_PORT: '70000', PORT: 'x' })).toThrow(
+    expect(() => loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: '70000', PORT: 'x' })).toThrow(
       expect.objectContaining({
         problems: ['PORT must be an integer from 0 to 65535 (got "x")', 'WORKER_METRICS_PORT must be an integer from 0 to 65535 (got "70000")'],
       }),
     );
-    expect(() => loadConfig({ WORKER_METRICS_PORT: 'metrics' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: 'metrics' })).toThrow(ConfigError);
   });
 });

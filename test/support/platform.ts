@@ -110,6 +110,9 @@ export class Platform {
   workerMetricsUrl!: string;
   taskQueue = `tidings-test-${process.pid}`;
   client!: Client;
+  /** The environment the API and worker were started with. */
+  env: NodeJS.ProcessEnv = {};
+  private readonly moreApis: ManagedProcess[] = [];
 
   constructor(private readonly options: PlatformOptions = {}) {
     this.temporal = new TemporalDevServer({ persistent: options.persistentTemporal });
@@ -123,7 +126,7 @@ export class Platform {
     this.baseUrl = `http://127.0.0.1:${port}`;
     const workerMetricsPort = await freePort();
     this.workerMetricsUrl = `http://127.0.0.1:${workerMetricsPort}/metrics`;
-    const env: NodeJS.ProcessEnv = {
+    const env: NodeJS.ProcessEnv = (this.env = {
       ...process.env,
       NODE_OPTIONS: '',
       NODE_ENV: 'test',
@@ -135,8 +138,15 @@ export class Platform {
       TIDINGS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       JWT_SECRET: 'test-jwt-secret-0123456789abcdef',
       TIDINGS_APP_URL: 'https://app.tidings.test',
+      // Suites post, upload and log in far faster than people do; test/e2e/request-limits sets the limits it tests.
+      CONVERSATION_STARTS_PER_MINUTE: '100000',
+      CONVERSATION_STARTS_PER_MINUTE_MEMBER: '100000',
+      CONVERSATION_MESSAGES_PER_MINUTE: '100000',
+      CONVERSATION_MESSAGES_PER_MINUTE_MEMBER: '100000',
+      UPLOADS_PER_HOUR: '100000',
+      LOGIN_FAILURES_PER_IP: '100000',
       ...this.options.env,
-    };
+    });
     this.api = new ManagedProcess('api', process.execPath, [path.join(REPO_ROOT, 'dist/apps/api/main.js')], env).start();
     this.worker = new ManagedProcess('worker', process.execPath, [...WORKER_NODE_FLAGS, path.join(REPO_ROOT, 'dist/apps/worker/main.js')], env);
     await this.startWorker();
@@ -158,9 +168,25 @@ export class Platform {
     });
   }
 
+  /** Another API process on the same database and Temporal, with `env` on top of the platform's: instances side by side. */
+  async startApi(env: NodeJS.ProcessEnv = {}): Promise<{ baseUrl: string; api: ManagedProcess }> {
+    const port = await freePort();
+    const api = new ManagedProcess('api', process.execPath, [path.join(REPO_ROOT, 'dist/apps/api/main.js')], {
+      ...this.env,
+      ...env,
+      PORT: String(port),
+    }).start();
+    this.moreApis.push(api);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitFor('the other API to be healthy', async () => (await fetch(`${baseUrl}/health`)).status === 200, 60_000).catch((error) => {
+      throw new Error(`${error.message}\n--- api output ---\n${api.output}`);
+    });
+    return { baseUrl, api };
+  }
+
   async stop(): Promise<void> {
     await this.client?.connection.close().catch(() => undefined);
-    await Promise.all([this.api?.stop(), this.worker?.stop()]);
+    await Promise.all([this.api?.stop(), this.worker?.stop(), ...this.moreApis.map((api) => api.stop())]);
     await this.temporal.destroy();
     await adminQuery(`drop database if exists "${this.databaseName}" with (force)`).catch(() => undefined);
   }

@@ -52,7 +52,7 @@ export class TestDatabase {
    * `.get(UseCase)`. The configuration is the development defaults (attachments under the temp directory).
    */
   async module(feature: Type): Promise<TestingModule> {
-    const config = loadConfig({ DATABASE_URL: this.url, ATTACHMENTS_DIR: path.join(os.tmpdir(), `${this.name}-attachments`) });
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: this.url, ATTACHMENTS_DIR: path.join(os.tmpdir(), `${this.name}-attachments`) });
     const infrastructure = {
       module: TestInfrastructure,
       global: true,
