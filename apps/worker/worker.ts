@@ -28,6 +28,7 @@ import { ReconcilerService } from '../../libs/reconciler/reconciler.service.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
 import { WorkflowGateway } from '../../libs/temporal/workflow-gateway.js';
 import { workflowBundle as loadWorkflowBundle } from './bundle.js';
+import { temporalConnectionOptions } from '../../libs/temporal/temporal-connection.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface TidingsWorker {
@@ -51,7 +52,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const reconciler = app.get(ReconcilerService);
   await registerSearchAttributes(config);
 
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const shared = sharedWorkerOptions(connection, config);
   // One bundle for both workers, built by `npm run build` (bundle.ts).
   const workflowBundle = await loadWorkflowBundle();
@@ -148,7 +149,7 @@ const CAMPAIGN_ACTIVITIES_AT_ONCE = 2 * CAMPAIGN_BATCHES_IN_FLIGHT;
  */
 async function registerSearchAttributes(config: AppConfig): Promise<void> {
   const logger = new Logger('Worker');
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: config.temporal.namespace });
     const missing = TIDINGS_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (customAttributes ?? {})));

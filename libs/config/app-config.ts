@@ -27,7 +27,19 @@ export interface AppConfig {
    */
   authStatusCacheMs: number;
   /** `campaignTaskQueue`: campaigns run apart, so a large one never delays single messages or conversations. */
-  temporal: { address: string; namespace: string; taskQueue: string; campaignTaskQueue: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    campaignTaskQueue: string;
+    /**
+     * TLS to the frontend, when any TEMPORAL_TLS* or TEMPORAL_API_KEY is set: the server's CA (else the system's),
+     * a client certificate and key for mTLS, the name the server's certificate must carry. Read from PEM files at start.
+     */
+    tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; serverName?: string };
+    /** A Temporal Cloud API key (sent as a bearer token, over TLS). */
+    apiKey?: string;
+  };
   /** NODE_ENV: 'development' and 'test' allow the development secrets; anything else, or nothing, is production. */
   mode: RuntimeMode;
   http: {
@@ -209,6 +221,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     return entries;
   };
+  const pemFile = (name: string, kind: RegExp, holding: string): Buffer | undefined => {
+    const file = str(name);
+    if (file === undefined) return undefined;
+    try {
+      const pem = fs.readFileSync(file);
+      if (!kind.test(pem.toString('utf8'))) problems.push(`${name} must name a PEM file holding ${holding} (got "${file}")`);
+      return pem;
+    } catch (error) {
+      problems.push(`${name} must name a readable file (got "${file}": ${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      return undefined;
+    }
+  };
+  const temporalSecurity = (): Pick<AppConfig['temporal'], 'tls' | 'apiKey'> => {
+    const ca = pemFile('TEMPORAL_TLS_CA', /-----BEGIN CERTIFICATE-----/, 'a certificate');
+    const cert = pemFile('TEMPORAL_TLS_CERT', /-----BEGIN CERTIFICATE-----/, 'a certificate');
+    const key = pemFile('TEMPORAL_TLS_KEY', /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key');
+    const serverName = str('TEMPORAL_TLS_SERVER_NAME');
+    const apiKey = str('TEMPORAL_API_KEY');
+    if (Boolean(str('TEMPORAL_TLS_CERT')) !== Boolean(str('TEMPORAL_TLS_KEY'))) {
+      problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: a client certificate needs its key, and a key its certificate');
+    }
+    const tlsOn = bool('TEMPORAL_TLS', false) || Boolean(ca || cert || key || serverName || apiKey);
+    if (!tlsOn) return {};
+    return { tls: { ca, cert, key, serverName }, ...(apiKey ? { apiKey } : {}) };
+  };
   const corsOrigins = (): string[] => {
     const raw = str('CORS_ORIGINS');
     if (!raw) return [];
@@ -326,6 +363,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       namespace: str('TEMPORAL_NAMESPACE', 'default')!,
       taskQueue: str('TEMPORAL_TASK_QUEUE', 'tidings')!,
       campaignTaskQueue: str('TEMPORAL_CAMPAIGN_TASK_QUEUE', `${str('TEMPORAL_TASK_QUEUE', 'tidings')!}-campaigns`)!,
+      ...temporalSecurity(),
     },
     attachmentsDir,
     rateLimits: {

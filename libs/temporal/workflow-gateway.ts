@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { temporalConnectionOptions } from './temporal-connection.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /** A workflow to start: its type by name, its deterministic id, its arguments and Keyword search attributes. */
@@ -75,7 +76,7 @@ export class WorkflowGateway implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     // Reconnect within seconds after a Temporal restart instead of gRPC's default backoff of up to two minutes.
-    this.connection = Connection.lazy({ address: config.temporal.address, channelArgs: { 'grpc.max_reconnect_backoff_ms': 3000 } });
+    this.connection = Connection.lazy({ ...temporalConnectionOptions(config), channelArgs: { 'grpc.max_reconnect_backoff_ms': 3000 } });
     this.client = new Client({ connection: this.connection, namespace: config.temporal.namespace });
   }
 
