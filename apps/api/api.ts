@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -37,6 +38,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
     logger: ['log', 'warn', 'error'],
   });
   app.use(requestIdMiddleware());
+  // The refresh token's cookie (/v1/auth/refresh and /logout).
+  app.use(cookieParser());
   // Early, so a body too large or a request no route matches is timed too.
   app.use(httpMetricsMiddleware(app.get(TidingsMetrics)));
   // SendGrid signs its event posts over the exact bytes it sent: that route's body stays a Buffer for the

@@ -6,6 +6,17 @@ export interface AuthUser {
   id: string;
   organizationId: string;
   role: Role;
+  /** The login this request belongs to (absent for callers made up inside the server). */
+  sessionId?: string;
+}
+
+/** What an access token says: the user, their organisation and role, the session and the user's session version. */
+export interface AccessClaims {
+  sub: string;
+  org: string;
+  role: Role;
+  sid: string;
+  sv: number;
 }
 
 export const IS_PUBLIC = 'tidings:public';

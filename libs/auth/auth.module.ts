@@ -6,9 +6,14 @@ import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { Passwords } from './passwords.js';
+import { SessionsModule } from './sessions.module.js';
+import { ChannelsModule } from '../channels/channels.module.js';
 
 @Module({
   imports: [
+    ChannelsModule,
+    SessionsModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -20,6 +25,6 @@ import { AuthService } from './auth.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AuthService, Passwords, { provide: APP_GUARD, useClass: AuthGuard }],
 })
 export class AuthModule {}

@@ -21,6 +21,8 @@ export interface AppConfig {
   bootstrapToken: string;
   jwtSecret: string;
   jwtTtlSeconds: number;
+  /** The longest a login lasts however often it is refreshed (SESSION_MAX_HOURS). */
+  sessionMaxHours: number;
   /**
    * How long (ms) the auth guard may reuse a user's status it looked up; a deactivated user's token keeps
    * working at most this long after the deactivation on an API instance that had just checked it. At most 2000.
@@ -356,7 +358,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     appUrl: url('TIDINGS_APP_URL', 'http://localhost:3000')!.replace(/\/$/, ''),
     bootstrapToken: secret('TIDINGS_BOOTSTRAP_TOKEN', 'dev-bootstrap-token-change-me'),
     jwtSecret: secret('JWT_SECRET', 'dev-jwt-secret-change-me-please'),
-    jwtTtlSeconds: int('JWT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    // Short: an access token cannot be called back once issued beyond the per-request session check, and the
+    // refresh token renews it.
+    jwtTtlSeconds: int('JWT_TTL_SECONDS', 900, 60, 24 * 3600),
+    sessionMaxHours: int('SESSION_MAX_HOURS', 12, 1, 24 * 30),
     authStatusCacheMs: int('AUTH_STATUS_CACHE_MS', 2000, 0, 2000),
     temporal: {
       address: str('TEMPORAL_ADDRESS', 'localhost:7233')!,

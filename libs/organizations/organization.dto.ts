@@ -23,7 +23,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { NewAdminDto } from '../users/user.dto.js';
-import { MAX_UNREAD_REMINDER_MINUTES, NOTIFICATION_MODES, type NotificationMode } from './organization.entity.js';
+import {
+  MAX_SESSION_IDLE_MINUTES,
+  MAX_UNREAD_REMINDER_MINUTES,
+  MIN_SESSION_IDLE_MINUTES,
+  NOTIFICATION_MODES,
+  type NotificationMode,
+} from './organization.entity.js';
 
 /** The longest SLA clock the chat-request settings accept: 30 days, in minutes. */
 export const MAX_CHAT_REQUEST_MINUTES = 30 * 24 * 60;
@@ -45,6 +51,8 @@ export class CreateOrganizationDto {
 
 /** Absent leaves a setting as it is; null is no setting's value, so it is refused rather than ignored. */
 const IfGiven = () => ValidateIf((_, value) => value !== undefined);
+
+const SESSION_IDLE_MESSAGE = `sessionIdleMinutes must be a whole number from ${MIN_SESSION_IDLE_MINUTES} to ${MAX_SESSION_IDLE_MINUTES}`;
 
 const MAX_LISTED_IDS = 500;
 
@@ -210,6 +218,17 @@ export class UpdateOrganizationSettingsDto {
   @Min(0, { message: `unreadReminderMinutes must be a whole number from 0 to ${MAX_UNREAD_REMINDER_MINUTES}` })
   @Max(MAX_UNREAD_REMINDER_MINUTES, { message: `unreadReminderMinutes must be a whole number from 0 to ${MAX_UNREAD_REMINDER_MINUTES}` })
   unreadReminderMinutes?: number;
+
+  @ApiPropertyOptional({
+    minimum: MIN_SESSION_IDLE_MINUTES,
+    maximum: MAX_SESSION_IDLE_MINUTES,
+    description: 'minutes a login may go unused before it ends (the automatic logoff); default 30',
+  })
+  @IfGiven()
+  @IsInt({ message: SESSION_IDLE_MESSAGE })
+  @Min(MIN_SESSION_IDLE_MINUTES, { message: SESSION_IDLE_MESSAGE })
+  @Max(MAX_SESSION_IDLE_MINUTES, { message: SESSION_IDLE_MESSAGE })
+  sessionIdleMinutes?: number;
 
   @ApiPropertyOptional({ type: () => ChatRequestSettingsDto, description: 'how chat requests become tasks; fields left out stay as they are' })
   @IfGiven()

@@ -40,6 +40,10 @@ export const DEFAULT_CHAT_REQUEST_SETTINGS: ChatRequestSettings = {
 /** One week, the longest wait before an unread reminder that the settings accept. */
 export const MAX_UNREAD_REMINDER_MINUTES = 7 * 24 * 60;
 
+export const DEFAULT_SESSION_IDLE_MINUTES = 30;
+export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
+export const MIN_SESSION_IDLE_MINUTES = 5;
+
 @Entity({ tableName: 'organization' })
 @Check({
   name: 'organization_unread_reminder_minutes_check',
@@ -66,6 +70,10 @@ export class Organization {
   /** Minutes after which an unread message earns a reminder; 0 turns reminders off. */
   @Property({ type: 'integer', default: 0 })
   unreadReminderMinutes: number = 0;
+
+  /** How long a login lasts unused (its refresh token's idle lifetime): the automatic logoff. */
+  @Property({ type: 'integer', default: DEFAULT_SESSION_IDLE_MINUTES })
+  sessionIdleMinutes: number = DEFAULT_SESSION_IDLE_MINUTES;
 
   /** The default IANA time zone of its users (quiet hours, business dates). */
   @Property({ type: 'text', default: 'UTC' })

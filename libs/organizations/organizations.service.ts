@@ -45,6 +45,7 @@ export class OrganizationsService {
       },
       readNotificationUserIds: readers.map((row) => row.user.id),
       unreadReminderMinutes: organization.unreadReminderMinutes,
+      sessionIdleMinutes: organization.sessionIdleMinutes,
       chatRequests: withChatRequestDefaults(organization.chatRequestSettings),
       timezone: organization.timezone,
       quietHours: organization.quietHours,
@@ -69,7 +70,8 @@ export class OrganizationsService {
     const { allowedStaffIds, allowedTeamIds, restrictToCoordinator } = dto.contactMessaging ?? {};
     if (allowedStaffIds) await this.refuseUnknownUsers(organizationId, allowedStaffIds, 'contactMessaging.allowedStaffIds', ['admin', 'staff']);
     if (allowedTeamIds) await this.refuseUnknownTeams(organizationId, allowedTeamIds, 'contactMessaging.allowedTeamIds');
-    if (dto.readNotificationUserIds) await this.refuseUnknownUsers(organizationId, dto.readNotificationUserIds, 'readNotificationUserIds');
+    // Read receipts name who read what: only the organisation's own people may be told, never a contact.
+    if (dto.readNotificationUserIds) await this.refuseUnknownUsers(organizationId, dto.readNotificationUserIds, 'readNotificationUserIds', ['admin', 'staff']);
     const chatRequests = dto.chatRequests;
     if (chatRequests) await this.refuseBadChatRequestSettings(organizationId, chatRequests);
     if (dto.timezone !== undefined && !isValidTimezone(dto.timezone))
@@ -83,6 +85,7 @@ export class OrganizationsService {
       if (dto.allowContactsToReopen !== undefined) organization.allowContactsToReopen = dto.allowContactsToReopen;
       if (restrictToCoordinator !== undefined) organization.contactMessagingRestrictToCoordinator = restrictToCoordinator;
       if (dto.unreadReminderMinutes !== undefined) organization.unreadReminderMinutes = dto.unreadReminderMinutes;
+      if (dto.sessionIdleMinutes !== undefined) organization.sessionIdleMinutes = dto.sessionIdleMinutes;
       if (chatRequests) organization.chatRequestSettings = mergeChatRequestSettings(organization.chatRequestSettings, chatRequests);
       if (dto.timezone !== undefined) organization.timezone = dto.timezone;
       if (dto.quietHours !== undefined) organization.quietHours = dto.quietHours && { start: dto.quietHours.start, end: dto.quietHours.end };
@@ -129,6 +132,7 @@ export interface OrganizationSettings {
   contactMessaging: { restrictToCoordinator: boolean; allowedStaffIds: string[]; allowedTeamIds: string[] };
   readNotificationUserIds: string[];
   unreadReminderMinutes: number;
+  sessionIdleMinutes: number;
   chatRequests: ChatRequestSettings;
   timezone: string;
   quietHours: QuietHours | null;

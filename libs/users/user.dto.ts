@@ -52,6 +52,31 @@ export class NewAdminDto extends PickType(CreateUserDto, ['email', 'name'] as co
 }
 
 export class UpdateUserDto {
+  @ApiPropertyOptional({ example: 'member@example.org' })
+  @IsOptional()
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ example: 'Mia Member' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString({ message: 'name must be a string' })
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ example: '+15551234567', nullable: true, description: 'E.164; null removes it' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be an E.164 number such as +15551234567, or null' })
+  phone?: string | null;
+
+  @ApiPropertyOptional({ enum: ROLES, description: 'takes effect at once; the last active admin cannot be demoted (409)' })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
+
   @ApiPropertyOptional({ format: 'uuid', nullable: true, description: "a member's coordinator: a staff or admin user of your organisation; null removes it" })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsUUID('all', { message: 'coordinatorId must be a UUID or null' })

@@ -3,10 +3,12 @@ import { HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { hashPassword } from '../auth/password.js';
+import { passwordWeakness } from '../auth/password-policy.js';
+import { Sessions } from '../auth/sessions.js';
 import { isValidTimezone } from '../time/time-zones.js';
 import { fieldError } from '../http/api-error.filter.js';
 import { CreateUserDto, UpdateUserDto } from './user.dto.js';
-import { User, type UserStatus } from './user.entity.js';
+import { User, type Role, type UserStatus } from './user.entity.js';
 
 export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'status' | 'phone' | 'timezone' | 'createdAt'> & {
   organizationId: string;
@@ -31,12 +33,15 @@ export class UsersService {
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
+    private readonly sessions: Sessions,
   ) {}
 
   async create(organizationId: string, dto: CreateUserDto): Promise<UserView> {
     const email = dto.email.toLowerCase();
     if (dto.timezone) assertTimezone(dto.timezone);
     if (await this.em.count(User, { email })) throw fieldError('email', 'is already in use', 409);
+    const weakness = dto.password === undefined ? null : passwordWeakness(dto.password, { email });
+    if (weakness) throw fieldError('password', weakness, HttpStatus.UNPROCESSABLE_ENTITY);
     const user = this.em.create(User, {
       ...new User(),
       organization: organizationId,
@@ -90,8 +95,65 @@ export class UsersService {
         await this.audit.recordBy(caller, 'user.coordinator_changed', 'user', user.id, { coordinatorId: dto.coordinatorId });
       });
     }
+    await this.changeProfile(caller, user, dto);
+    if (dto.role !== undefined && dto.role !== user.role) await this.changeRole(caller, user, dto.role);
     if (dto.status !== undefined && dto.status !== user.status) await this.changeStatus(caller, user, dto.status);
     return toUserView(user);
+  }
+
+  /** Name, email and phone: what the user is called and reached at. An email in use elsewhere is a 409. */
+  private async changeProfile(caller: AuthUser, user: User, dto: UpdateUserDto): Promise<void> {
+    const changed: string[] = [];
+    if (dto.name !== undefined && dto.name !== user.name) {
+      user.name = dto.name;
+      changed.push('name');
+    }
+    if (dto.email !== undefined && dto.email.toLowerCase() !== user.email) {
+      user.email = dto.email.toLowerCase();
+      changed.push('email');
+    }
+    if (dto.phone !== undefined && dto.phone !== user.phone) {
+      user.phone = dto.phone;
+      changed.push('phone');
+    }
+    if (changed.length === 0) return;
+    try {
+      await this.em.transactional(async (em) => {
+        await em.flush();
+        // Which fields, not their values: the audit log is no place for contact details.
+        await this.audit.recordBy(caller, 'user.profile_changed', 'user', user.id, { fields: changed });
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw fieldError('email', 'is already in use', 409);
+      throw error;
+    }
+  }
+
+  /**
+   * A new role takes effect at once: the user's session version moves on, so access tokens naming the old role are
+   * refused and the next refresh carries the new one. The last active admin cannot be demoted (409), checked under
+   * the same lock as deactivation.
+   */
+  private async changeRole(caller: AuthUser, user: User, role: Role): Promise<void> {
+    await this.em.transactional(async (em) => {
+      if (user.role === 'admin' && user.status === 'active') await this.refuseLastActiveAdmin(em, user, 'role', 'cannot demote the last active admin');
+      const previous = user.role;
+      user.role = role;
+      await em.flush();
+      await this.sessions.bumpVersion(user.id, em);
+      await this.audit.recordBy(caller, 'user.role_changed', 'user', user.id, { from: previous, to: role });
+    });
+  }
+
+  /** 409 unless another active admin remains; the organisation's active admins are locked while this is decided. */
+  private async refuseLastActiveAdmin(em: EntityManager, user: User, field: string, what: string): Promise<void> {
+    const activeAdmins = await em.execute<Array<{ id: string }>>(
+      `select id from app_user where organization_id = ? and role = 'admin' and status = 'active' order by id for update`,
+      [user.organization.id],
+    );
+    if (!activeAdmins.some((admin) => admin.id !== user.id)) {
+      throw fieldError(field, `${what} of the organization; add or reactivate another admin first`, HttpStatus.CONFLICT);
+    }
   }
 
   /**
@@ -102,18 +164,11 @@ export class UsersService {
    */
   private async changeStatus(caller: AuthUser, user: User, status: UserStatus): Promise<void> {
     await this.em.transactional(async (em) => {
-      if (status === 'deactivated' && user.role === 'admin') {
-        const activeAdmins = await em.execute<Array<{ id: string }>>(
-          `select id from app_user where organization_id = ? and role = 'admin' and status = 'active' order by id for update`,
-          [user.organization.id],
-        );
-        if (!activeAdmins.some((admin) => admin.id !== user.id)) {
-          throw fieldError('status', 'cannot deactivate the last active admin of the organization; add or reactivate another admin first', HttpStatus.CONFLICT);
-        }
-      }
+      if (status === 'deactivated' && user.role === 'admin') await this.refuseLastActiveAdmin(em, user, 'status', 'cannot deactivate the last active admin');
       user.status = status;
       user.deactivatedAt = status === 'deactivated' ? new Date() : null;
       await em.flush();
+      if (status === 'deactivated') await this.sessions.revokeAllOf(user.id, 'deactivated', em);
       await this.audit.recordBy(caller, status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', 'user', user.id);
     });
   }

@@ -36,7 +36,7 @@ describe('chat-request settings and away periods (end to end)', () => {
 
   const audit = (subjectId: string) =>
     platform.query<{ action: string; actor_id: string; details: Record<string, unknown> | null }>(
-      'select action, actor_id, details from audit_event where subject_id = $1 order by created_at',
+      "select action, actor_id, details from audit_event where subject_id = $1 and action not like 'auth.%' order by created_at",
       [subjectId],
     );
 

@@ -38,7 +38,7 @@ describe('organisation structure (end to end)', () => {
 
   const audit = (subjectId: string) =>
     platform.query<{ action: string; actor_id: string; details: Record<string, unknown> | null }>(
-      'select action, actor_id, details from audit_event where subject_id = $1 order by created_at',
+      "select action, actor_id, details from audit_event where subject_id = $1 and action not like 'auth.%' order by created_at",
       [subjectId],
     );
 
@@ -257,7 +257,7 @@ describe('organisation structure (end to end)', () => {
       const bad = await org.admin.patch(`/v1/users/${secondMember.id}`, { coordinatorId: 'my-friend' });
       expect(bad.status).toBe(400);
       expect(bad.body.details).toEqual([{ field: 'coordinatorId', message: 'coordinatorId must be a UUID or null' }]);
-      expect(fieldsOf(await org.admin.patch(`/v1/users/${secondMember.id}`, { role: 'admin' }))).toEqual(['role']);
+      expect(fieldsOf(await org.admin.patch(`/v1/users/${secondMember.id}`, { role: 'owner' }))).toEqual(['role']);
       expect((await org.admin.get(`/v1/users/${secondMember.id}`)).body).toMatchObject({ role: 'member', coordinatorId: null });
     });
   });
@@ -459,6 +459,7 @@ describe('organisation structure (end to end)', () => {
         contactMessaging: { restrictToCoordinator: false, allowedStaffIds: [], allowedTeamIds: [] },
         readNotificationUserIds: [],
         unreadReminderMinutes: 0,
+        sessionIdleMinutes: 30,
         chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
         timezone: 'UTC',
         quietHours: null,
@@ -486,16 +487,21 @@ describe('organisation structure (end to end)', () => {
       const first = await fresh.admin.patch('/v1/organization/settings', {
         allowContactsToReopen: true,
         contactMessaging: { restrictToCoordinator: true, allowedStaffIds: [alice.id, bob.id], allowedTeamIds: [team.id] },
-        readNotificationUserIds: [carol.id, fresh.adminId],
+        readNotificationUserIds: [bob.id, fresh.adminId],
         unreadReminderMinutes: 10080,
       });
       expect(first.status).toBe(200);
+      // Read receipts are for the organisation's own people: a member (a contact) is refused, and nothing changes.
+      const contact = await fresh.admin.patch('/v1/organization/settings', { readNotificationUserIds: [carol.id], unreadReminderMinutes: 5 });
+      expect(contact.status).toBe(422);
+      expect(fieldsOf(contact)).toEqual(['readNotificationUserIds']);
       const everything = {
         notificationMode: 'privacy',
         allowContactsToReopen: true,
         contactMessaging: { restrictToCoordinator: true, allowedStaffIds: [alice.id, bob.id].sort(), allowedTeamIds: [team.id] },
-        readNotificationUserIds: [carol.id, fresh.adminId].sort(),
+        readNotificationUserIds: [bob.id, fresh.adminId].sort(),
         unreadReminderMinutes: 10080,
+        sessionIdleMinutes: 30,
         chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
         timezone: 'UTC',
         quietHours: null,
@@ -520,6 +526,7 @@ describe('organisation structure (end to end)', () => {
         contactMessaging: { restrictToCoordinator: false, allowedStaffIds: [bob.id], allowedTeamIds: [] },
         readNotificationUserIds: [],
         unreadReminderMinutes: 30,
+        sessionIdleMinutes: 30,
         chatRequests: DEFAULT_CHAT_REQUEST_SETTINGS,
         timezone: 'UTC',
         quietHours: null,
