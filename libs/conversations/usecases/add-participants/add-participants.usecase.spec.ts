@@ -62,6 +62,10 @@ describe('AddParticipants', () => {
     await add(staff, conversationId, { to: [member.id] });
 
     expect(await inboxRow(conversationId, member)).toMatchObject({ kind: 'to', left_at: null, last_read_at: null });
+    // The answer carried the thread: it is a view in the audit trail.
+    expect(await db.query(`select actor_id from audit_event where action = 'conversation.viewed' and subject_id = ?`, [conversationId])).toEqual([
+      { actor_id: staff.id },
+    ]);
   });
 
   it('refuses a closed conversation (409), no one named (422) and a member adding a member (403)', async () => {

@@ -60,6 +60,6 @@ export class AddParticipants {
         });
       });
     }
-    return this.openConversation.execute(caller, id, { audit: false });
+    return this.openConversation.execute(caller, id);
   }
 }

@@ -37,6 +37,8 @@ describe('CloseConversation', () => {
 
     expect(await close(staff, conversationId)).toMatchObject({ status: 'closed', closedAt: new Date(row.closed_at) });
     expect(await count(db, `audit_event where action = 'conversation.closed' and subject_id = ?`, [conversationId])).toBe(1);
+    // Each answer carried the thread: each is a view in the audit trail.
+    expect(await count(db, `audit_event where action = 'conversation.viewed' and subject_id = ? and actor_id = ?`, [conversationId, staff.id])).toBe(2);
   });
 
   it('answers 404 to staff who are not in the conversation, and leaves it open', async () => {

@@ -25,6 +25,6 @@ export class CloseConversation {
         if (closed) await this.audit.recordBy(caller, 'conversation.closed', 'conversation', id);
       });
     }
-    return this.openConversation.execute(caller, id, { audit: false });
+    return this.openConversation.execute(caller, id);
   }
 }

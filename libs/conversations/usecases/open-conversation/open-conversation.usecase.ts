@@ -13,8 +13,9 @@ import { ConversationMessage, ConversationMessageReceipt, ConversationParticipan
 const MAX_MESSAGES_SHOWN = 500;
 
 /**
- * The conversation as the caller may see it; opening it is recorded in the audit trail. The other use
- * cases answer with it too, without the audit record (`{ audit: false }`).
+ * The conversation as the caller may see it. Every answer that carries its content is recorded in the audit trail
+ * as a view — opening it, and the use cases that answer with the thread (start, add participants, close, reopen) —
+ * so no route that shows a conversation can forget to.
  */
 @Injectable()
 export class OpenConversation {
@@ -25,7 +26,7 @@ export class OpenConversation {
     private readonly access: ConversationAccess,
   ) {}
 
-  async execute(caller: AuthUser, id: string, options: { audit: boolean } = { audit: true }): Promise<ConversationView> {
+  async execute(caller: AuthUser, id: string): Promise<ConversationView> {
     const { conversation, participant, viewer } = await this.access.membership(caller, id);
     const participants = await this.em.find(
       ConversationParticipant,
@@ -43,7 +44,7 @@ export class OpenConversation {
     const receipts = mine.length
       ? await this.em.find(ConversationMessageReceipt, { message: { $in: mine } }, { populate: ['user'], orderBy: { readAt: 'asc' } })
       : [];
-    if (options.audit) await this.audit.recordBy(caller, 'conversation.viewed', 'conversation', id);
+    await this.audit.recordBy(caller, 'conversation.viewed', 'conversation', id);
     const clientAccount = conversation.clientAccount ? await this.em.findOne(ClientAccount, conversation.clientAccount.id) : null;
     return {
       id: conversation.id,

@@ -17,6 +17,6 @@ export class ReopenConversation {
   async execute(caller: AuthUser, id: string): Promise<ConversationView> {
     const { conversation } = await this.access.membership(caller, id);
     await this.em.transactional((em) => this.access.reopenForReply(em, caller, conversation, 'reopen'));
-    return this.openConversation.execute(caller, id, { audit: false });
+    return this.openConversation.execute(caller, id);
   }
 }

@@ -48,6 +48,7 @@ describe('StartConversation', () => {
     expect(await db.query(`select action from audit_event where subject_id = ? order by action`, [view.id])).toEqual([
       { action: 'conversation.message_posted' },
       { action: 'conversation.started' },
+      { action: 'conversation.viewed' },
     ]);
   });
 

@@ -72,7 +72,7 @@ export class StartConversation {
       if (first.outcome !== 'appended') throw new Error(`conversation ${conversation.id} took no first message: ${first.outcome}`);
       return first.appended.message;
     });
-    return { ...(await this.openConversation.execute(caller, conversation.id, { audit: false })), firstMessageId: message.id };
+    return { ...(await this.openConversation.execute(caller, conversation.id)), firstMessageId: message.id };
   }
 
   /** The body to start with, not yet sanitized: the caller's own, else the canned response they picked (staff only). */
