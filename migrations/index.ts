@@ -13,6 +13,7 @@ import { Migration20261202070000InboundEmailMessageId } from './Migration2026120
 
 import { Migration20261202080000RateLimits } from './Migration20261202080000_rate_limits.js';
 import { Migration20261202090000Sessions } from './Migration20261202090000_sessions.js';
+import { Migration20261202100000MessageSequence } from './Migration20261202100000_message_sequence.js';
 /** Applied in this order; never edit a migration that has shipped, add a new one. */
 export const MIGRATIONS = [
   { name: 'Migration20261123000000_initial_schema', class: Migration20261123000000InitialSchema },
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202070000_inbound_email_message_id', class: Migration20261202070000InboundEmailMessageId },
   { name: 'Migration20261202080000_rate_limits', class: Migration20261202080000RateLimits },
   { name: 'Migration20261202090000_sessions', class: Migration20261202090000Sessions },
+  { name: 'Migration20261202100000_message_sequence', class: Migration20261202100000MessageSequence },
 ];

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { cursorKeySql } from '../http/pagination.js';
 import type { TaskStatus } from './chat-request.entity.js';
 
 type Named = { id: string; name: string };
@@ -41,6 +42,9 @@ export interface MemberChatRequestView {
 
 export interface TaskRow {
   id: string;
+  /** The sort keys, to the microsecond, for cursors. */
+  due_cursor: string;
+  created_cursor: string;
   organization_id: string;
   status: TaskStatus;
   member_id: string;
@@ -71,7 +75,8 @@ export async function findTasks(em: EntityManager, where: string, params: unknow
   return em.execute<TaskRow[]>(
     `select r.id, r.organization_id, r.status, r.member_id, m.name as member_name, r.program_id, p.name as program_name, r.reason_id, r.reason_label,
             r.comment, r.owner_id, o.name as owner_name, r.assignee_id, a.name as assignee_name, r.covering, r.claimed_at, r.due_at, r.breached_at,
-            r.escalated_at, r.first_response_at, r.chat_id, r.created_at, r.outcome, r.ended_at
+            r.escalated_at, r.first_response_at, r.chat_id, r.created_at, r.outcome, r.ended_at,
+            ${cursorKeySql('r.due_at')} as due_cursor, ${cursorKeySql('r.created_at')} as created_cursor
        from chat_request r
        join app_user m on m.id = r.member_id
        join program p on p.id = r.program_id

@@ -30,12 +30,19 @@ export interface ConversationView {
   createdAt: Date;
   closedAt: Date | null;
   lastReadAt: Date | null;
+  /** The caller has read every message they may see up to this sequence. */
+  lastReadSequence: number;
   participants: Array<{ userId: string; name: string; role: Role; kind: RecipientKind; addedAt: Date }>;
+  /** The newest page of messages the caller may see, oldest first. */
   messages: ConversationMessageView[];
+  /** For `GET /v1/conversations/:id/messages?before=`: the page before these, or null when these are all. */
+  olderMessagesCursor: string | null;
 }
 
 export interface ConversationMessageView {
   id: string;
+  /** Its place in the conversation: messages are shown in this order, and read up to one (`POST …/read { throughSequence }`). */
+  sequence: number;
   author: { id: string; name: string };
   bodyHtml: string;
   bodyText: string;
@@ -92,7 +99,7 @@ export class ConversationMessages {
       kind: 'start',
       ...conversationMessageWorkflowStart({ organizationId: author.organizationId, conversationId, messageId: message.id }),
     };
-    const [row] = await em.execute<Array<{ author_name: string; kind: RecipientKind | null; status: ConversationStatus | null }>>(
+    const [row] = await em.execute<Array<{ author_name: string; kind: RecipientKind | null; status: ConversationStatus | null; seq: string | null }>>(
       `with membership as (
          select p.kind, c.status from conversation_participant p join conversation c on c.id = p.conversation_id
           where p.conversation_id = ? and p.user_id = ? and p.left_at is null and c.organization_id = ?
@@ -121,7 +128,8 @@ export class ConversationMessages {
                 'args', jsonb_build_array(jsonb_build_object('at', (extract(epoch from created_at) * 1000)::bigint, 'byUserId', ?::text)))
            from responded
        )
-       select (select name from app_user where id = ?) as author_name, (select kind from membership) as kind, (select status from membership) as status`,
+       select (select name from app_user where id = ?) as author_name, (select kind from membership) as kind, (select status from membership) as status,
+              (select seq from stored) as seq`,
       [
         conversationId,
         author.id,
@@ -152,6 +160,7 @@ export class ConversationMessages {
     if (row.kind === null) return { outcome: 'not_a_participant' };
     if (row.status !== 'open') return { outcome: 'not_open' };
     message.authorKind = authorKindOf(author.role, row.kind);
+    message.seq = Number(row.seq);
     const attachments = await this.attachments.claimForMessage(author.organizationId, author.id, content.attachmentIds, message.id, em);
     return { outcome: 'appended', appended: { message, authorName: row.author_name, attachments: attachments.map(toAttachmentView) } };
   }
@@ -165,7 +174,7 @@ export class ConversationMessages {
          left join lateral (
            select m.id, m.created_at from conversation_message m join conversation_participant vp on vp.conversation_id = m.conversation_id and vp.user_id = u.id
             where m.conversation_id = ? and ${visibleMessageSql('m', 'vp', 'u')}
-            order by m.created_at desc, m.id desc limit 1
+            order by m.seq desc limit 1
          ) latest on true
         where p.conversation_id = ? and u.id = p.user_id and p.user_id in (${userIds.map(() => '?').join(', ')})`,
       [conversationId, conversationId, ...userIds],
@@ -187,6 +196,7 @@ export function toMessageView(
 ): ConversationMessageView {
   return {
     id: message.id,
+    sequence: Number(message.seq),
     author: { id: author.id, name: author.name },
     bodyHtml: message.bodyHtml,
     bodyText: message.bodyText,

@@ -84,7 +84,7 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
     const rows = await this.em.execute<Array<{ user_id: string }>>(
       `select p.user_id from conversation_participant p join conversation_message m on m.id = ?
         where p.conversation_id = m.conversation_id and p.user_id in (${userIds.map(() => '?').join(', ')})
-          and p.left_at is null and (p.last_read_at is null or p.last_read_at < m.created_at)
+          and p.left_at is null and p.last_read_seq < m.seq
         order by p.added_at, p.user_id`,
       [messageId, ...userIds],
     );

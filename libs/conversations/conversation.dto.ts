@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { DEFAULT_MESSAGE_PAGE, MAX_MESSAGE_PAGE } from './usecases/list-conversation-messages/list-conversation-messages.usecase.js';
 import { PageQuery } from '../messages/dto/list-messages.query.js';
 import { CONVERSATION_KINDS, type ConversationKind } from './conversation.entity.js';
 
@@ -99,4 +100,28 @@ export class ListConversationsQuery extends PageQuery {
   @IsOptional()
   @IsIn(CONVERSATION_KINDS, { message: `kind must be one of ${CONVERSATION_KINDS.join(', ')}` })
   kind: ConversationKind = 'thread';
+}
+
+export class ListConversationMessagesQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MESSAGE_PAGE, default: DEFAULT_MESSAGE_PAGE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @Max(MAX_MESSAGE_PAGE, { message: `limit must be at most ${MAX_MESSAGE_PAGE}` })
+  limit: number = DEFAULT_MESSAGE_PAGE;
+
+  @ApiPropertyOptional({ description: 'olderMessagesCursor from the conversation or the previous page' })
+  @IsOptional()
+  @IsString({ message: 'before must be a cursor' })
+  @MaxLength(100, { message: 'before is not a cursor this API returned' })
+  before?: string;
+}
+
+export class MarkReadDto {
+  @ApiPropertyOptional({ description: 'the sequence of the newest message the reader was shown; without it, everything there is now' })
+  @IsOptional()
+  @IsInt({ message: 'throughSequence must be a whole number' })
+  @Min(0, { message: 'throughSequence must be at least 0' })
+  throughSequence?: number;
 }

@@ -1,4 +1,4 @@
-import { PrimaryKeyProp } from '@mikro-orm/core';
+import { BigIntType, PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { ClientAccount } from '../client-accounts/client-account.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
@@ -103,9 +103,13 @@ export class ConversationParticipant {
   @Property({ type: 'timestamptz', nullable: true })
   leftAt: Date | null = null;
 
-  /** Every message they may see up to this time is read (the newest one they had when they read). */
+  /** When they last marked the conversation read. */
   @Property({ type: 'timestamptz', nullable: true })
   lastReadAt: Date | null = null;
+
+  /** Every message they may see up to this place in the conversation is read. */
+  @Property({ type: new BigIntType('number'), default: 0 })
+  lastReadSeq: number = 0;
 
   /** When their newest visible message came; orders their inbox. */
   @Property({ type: 'timestamptz' })
@@ -147,6 +151,10 @@ export class ConversationMessage {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** Its place in the conversation, numbered by the database as it is stored (a trigger): the order messages are shown and read in. */
+  @Property({ type: new BigIntType('number'), persist: false })
+  seq!: number;
 }
 
 /** That a recipient has read a message whose author asked for a read receipt, and when. */

@@ -2,7 +2,15 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, Roles } from '../auth/auth-user.js';
 import { uuidParam } from '../http/validation.js';
-import { AddParticipantsDto, ListConversationsQuery, PostMessageDto, StartConversationDto } from './conversation.dto.js';
+import {
+  AddParticipantsDto,
+  ListConversationMessagesQuery,
+  ListConversationsQuery,
+  MarkReadDto,
+  PostMessageDto,
+  StartConversationDto,
+} from './conversation.dto.js';
+import { ListConversationMessages } from './usecases/list-conversation-messages/list-conversation-messages.usecase.js';
 import { AddParticipants } from './usecases/add-participants/add-participants.usecase.js';
 import { CloseConversation } from './usecases/close-conversation/close-conversation.usecase.js';
 import { LeaveConversation } from './usecases/leave-conversation/leave-conversation.usecase.js';
@@ -23,6 +31,7 @@ export class ConversationsController {
     private readonly listConversations: ListConversations,
     private readonly openConversation: OpenConversation,
     private readonly postMessage: PostMessage,
+    private readonly listConversationMessages: ListConversationMessages,
     private readonly addParticipantsUseCase: AddParticipants,
     private readonly markRead: MarkRead,
     private readonly leaveConversation: LeaveConversation,
@@ -60,10 +69,16 @@ export class ConversationsController {
     return this.addParticipantsUseCase.execute(caller, id, body);
   }
 
+  /** The conversation's history, a page at a time (newest pages first, each oldest first). */
+  @Get(':id/messages')
+  history(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string, @Query() query: ListConversationMessagesQuery) {
+    return this.listConversationMessages.execute(caller, id, query);
+  }
+
   @Post(':id/read')
   @HttpCode(200)
-  read(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string) {
-    return this.markRead.execute(caller, id);
+  read(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: MarkReadDto) {
+    return this.markRead.execute(caller, id, body?.throughSequence);
   }
 
   @Post(':id/leave')

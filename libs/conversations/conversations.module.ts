@@ -17,6 +17,7 @@ import { LeaveConversation } from './usecases/leave-conversation/leave-conversat
 import { ListConversations } from './usecases/list-conversations/list-conversations.usecase.js';
 import { MarkRead } from './usecases/mark-read/mark-read.usecase.js';
 import { OpenConversation } from './usecases/open-conversation/open-conversation.usecase.js';
+import { ListConversationMessages } from './usecases/list-conversation-messages/list-conversation-messages.usecase.js';
 import { PostMessage } from './usecases/post-message/post-message.usecase.js';
 import { ReopenConversation } from './usecases/reopen-conversation/reopen-conversation.usecase.js';
 import { StartConversation } from './usecases/start-conversation/start-conversation.usecase.js';
@@ -26,6 +27,7 @@ const USE_CASES = [
   StartConversation,
   ListConversations,
   OpenConversation,
+  ListConversationMessages,
   PostMessage,
   AddParticipants,
   MarkRead,

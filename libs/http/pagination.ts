@@ -2,21 +2,30 @@ import { fieldError } from './api-error.filter.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** An opaque keyset cursor: the sort key and id of the last row of the previous page. */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+/** A sort key in a cursor: UTC, with up to the microseconds PostgreSQL keeps. */
+const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/**
+ * The sort key of a timestamp column as a cursor must carry it: with PostgreSQL's microseconds. A JavaScript Date
+ * keeps milliseconds only, and a cursor cut to them would skip the rows that share the millisecond of a page's last
+ * row but sort after it. Select it beside the row (`${cursorKeySql('t.created_at')} as cursor_at`).
+ */
+export const cursorKeySql = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** An opaque keyset cursor: the sort key (full precision, from cursorKeySql) and id of the last row of the previous page. */
+export function encodeCursor(at: string | Date, id: string): string {
+  return Buffer.from(JSON.stringify([typeof at === 'string' ? at : at.toISOString(), id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): { at: Date; id: string } | null {
+/** The cursor's sort key stays text, compared in SQL as the timestamp it names, to the microsecond. */
+export function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {
   if (!cursor) return null;
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const date = new Date(at);
     // Checked here, so a forged cursor is a 400 rather than a database error: ids are UUIDs, times within PostgreSQL's range.
-    const year = date.getUTCFullYear();
-    if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime()) || year < 1 || year > 9999)
+    if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || !SORT_KEY.test(at) || Number.isNaN(new Date(at).getTime()))
       throw new Error('bad cursor');
-    return { at: date, id };
+    return { at, id };
   } catch {
     throw fieldError('cursor', 'is not a cursor this API returned');
   }

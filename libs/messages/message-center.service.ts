@@ -3,7 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { readSignal, removedByRecipientSignal } from '../../workflows/scheduled-message.contract.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { decodeCursor, encodeCursor, type Page } from '../http/pagination.js';
+import { cursorKeySql, decodeCursor, encodeCursor, type Page } from '../http/pagination.js';
 import { WorkflowOutbox } from '../outbox/workflow-outbox.js';
 import type { PageQuery } from './dto/list-messages.query.js';
 import { toInboxItem, type InboxRow } from './message.views.js';
@@ -31,8 +31,8 @@ export class MessageCenterService {
 
   async inbox(caller: AuthUser, query: PageQuery): Promise<Page<ReturnType<typeof toInboxItem>>> {
     const after = decodeCursor(query.cursor);
-    const rows = await this.em.execute<InboxRow[]>(
-      `select ${INBOX_COLUMNS} from message m
+    const rows = await this.em.execute<Array<InboxRow & { cursor_at: string }>>(
+      `select ${INBOX_COLUMNS}, ${cursorKeySql('m.deliver_at')} as cursor_at from message m
         where ${IN_MESSAGE_CENTER} ${after ? 'and (m.deliver_at, m.id) < (?, ?)' : ''}
         order by m.deliver_at desc, m.id desc limit ?`,
       [caller.id, caller.organizationId, ...(after ? [after.at, after.id] : []), query.limit + 1],
@@ -40,7 +40,7 @@ export class MessageCenterService {
     const more = rows.length > query.limit;
     const items = more ? rows.slice(0, query.limit) : rows;
     const last = items[items.length - 1];
-    return { items: items.map(toInboxItem), nextCursor: more && last ? encodeCursor(new Date(last.deliver_at), last.id) : null };
+    return { items: items.map(toInboxItem), nextCursor: more && last ? encodeCursor(last.cursor_at, last.id) : null };
   }
 
   async unreadCount(caller: AuthUser): Promise<{ count: number }> {

@@ -301,6 +301,7 @@ describe('conversations by email (end to end)', () => {
       const message = (await view(cora, conversation.id)).messages.find((m: { id: string }) => m.id === messageId);
       expect(message).toEqual({
         id: messageId,
+        sequence: expect.any(Number),
         author: { id: alma.id, name: 'Alma Member' },
         bodyHtml: expect.stringContaining('<b>tomorrow</b>'),
         bodyText: 'Thank you, I will pick it up tomorrow.',

@@ -84,10 +84,13 @@ describe('conversations (end to end)', () => {
       createdAt: expect.any(String),
       closedAt: null,
       lastReadAt: null,
+      lastReadSequence: 0,
       participants: expect.any(Array),
+      olderMessagesCursor: null,
       messages: [
         {
           id: conversation.firstMessageId,
+          sequence: 1,
           author: { id: staff.id, name: 'Sam Staff' },
           bodyHtml:
             '<p>Hello <b>Alice</b>, see <a href="https://example.org/claims/4411" rel="noopener noreferrer nofollow" target="_blank">your claim</a>.</p>' +
@@ -220,7 +223,7 @@ describe('conversations (end to end)', () => {
 
     const read = await alice.api.post(`/v1/conversations/${id}/read`);
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ conversationId: id, lastReadAt: expect.any(String), unreadCount: 0 });
+    expect(read.body).toEqual({ conversationId: id, lastReadAt: expect.any(String), lastReadSequence: expect.any(Number), unreadCount: 0 });
     expect((await itemOf(alice, id))!.unreadCount).toBe(0);
     expect((await itemOf(bob, id))!.unreadCount).toBe(2);
 

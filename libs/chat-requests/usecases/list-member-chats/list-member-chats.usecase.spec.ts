@@ -65,7 +65,11 @@ describe('ListMemberChats', () => {
   const list = (caller: SeededUser) => db.request(() => listMemberChats.execute(caller));
   const unread = (caller: SeededUser) => db.request(() => listMemberChats.unread(caller));
   const read = (member: SeededUser, chatId: string) =>
-    db.query(`update conversation_participant set last_read_at = now() where conversation_id = ? and user_id = ?`, [chatId, member.id]);
+    db.query(
+      `update conversation_participant p set last_read_at = now(), last_read_seq = c.last_message_seq from conversation c
+        where c.id = p.conversation_id and p.conversation_id = ? and p.user_id = ?`,
+      [chatId, member.id],
+    );
 
   it("lists only the member's chats, newest activity first, with care manager, program, the latest message she may see and unread counts", async () => {
     expect(await list(mia)).toEqual({

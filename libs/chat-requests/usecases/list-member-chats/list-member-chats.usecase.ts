@@ -15,7 +15,7 @@ export interface MemberChatView {
 
 const UNREAD_SQL = `(select count(*) from conversation_message um
                       where um.conversation_id = p.conversation_id and um.author_id <> p.user_id
-                        and um.created_at > coalesce(p.last_read_at, '-infinity'::timestamptz)
+                        and um.seq > p.last_read_seq
                         and ${visibleMessageSql('um', 'p', 'u')})`;
 
 /** The member's Active Chats: one per care manager and program, newest activity first, each with its unread count. */

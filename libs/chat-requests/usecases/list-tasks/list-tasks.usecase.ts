@@ -45,8 +45,8 @@ export class ListTasks {
     const order = open ? 'order by r.due_at, r.id' : 'order by r.created_at desc, r.id desc';
     const rows = await findTasks(this.em, where, [...params, query.limit + 1], `${order} limit ?`);
     const items = rows.slice(0, query.limit).map(toTaskView);
-    const last = items[items.length - 1];
+    const last = rows[items.length - 1];
     const more = rows.length > query.limit && last;
-    return { items, nextCursor: more ? encodeCursor(open ? last.dueAt : last.createdAt, last.id) : null };
+    return { items, nextCursor: more ? encodeCursor(open ? last.due_cursor : last.created_cursor, last.id) : null };
   }
 }

@@ -45,7 +45,7 @@ export class AddParticipants {
              values (?, ?, ?, ?, ?, ?)
              on conflict (conversation_id, user_id) do update
                set kind = excluded.kind, added_by_id = excluded.added_by_id, added_at = excluded.added_at,
-                   left_at = null, last_read_at = null, last_activity_at = excluded.last_activity_at, last_message_id = null`,
+                   left_at = null, last_read_at = null, last_read_seq = 0, last_activity_at = excluded.last_activity_at, last_message_id = null`,
             [id, user.id, kind, caller.id, now, now],
           );
         }

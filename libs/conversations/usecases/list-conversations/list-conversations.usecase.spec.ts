@@ -79,4 +79,30 @@ describe('ListConversations', () => {
   it("lists nothing of another organization's conversations", async () => {
     expect(await list(stranger)).toEqual({ items: [], nextCursor: null });
   });
+
+  it('pages through conversations whose last activity shares a millisecond: each exactly once, in order', async () => {
+    const reader = await seedUser(
+      db,
+      (await db.query<{ organization_id: string }>('select organization_id from app_user where id = ?', [staff.id]))[0].organization_id,
+      'member',
+      'Rita Reader',
+    );
+    const sameMillisecond = ['2026-11-30 10:00:00.123900+00', '2026-11-30 10:00:00.123500+00', '2026-11-30 10:00:00.123100+00'];
+    const ids: string[] = [];
+    for (const at of sameMillisecond) {
+      const id = await seedConversation(db, staff, [[reader, 'to']], { subject: `At ${at}` });
+      await db.query('update conversation_participant set last_activity_at = ?::timestamptz where conversation_id = ? and user_id = ?', [at, id, reader.id]);
+      ids.push(id);
+    }
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await list(reader, { limit: 1, cursor });
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+
+    expect(seen).toEqual(ids);
+  });
 });

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../../auth/auth-user.js';
-import { decodeCursor, encodeCursor, type Page } from '../../../http/pagination.js';
+import { cursorKeySql, decodeCursor, encodeCursor, type Page } from '../../../http/pagination.js';
 import { previewOf } from '../../../rich-text/rich-text.js';
 import type { ConversationListItem } from '../../conversation-messages.js';
 import { visibleMessageSql } from '../../conversation-visibility.js';
@@ -35,6 +35,7 @@ export class ListConversations {
         subject: string;
         status: ConversationStatus;
         last_activity_at: Date;
+        cursor_at: string;
         client_account_id: string | null;
         client_account_name: string | null;
         body_text: string | null;
@@ -43,11 +44,11 @@ export class ListConversations {
         unread_count: string;
       }>
     >(
-      `select c.id, c.subject, c.status, p.last_activity_at, c.client_account_id, ca.name as client_account_name,
+      `select c.id, c.subject, c.status, p.last_activity_at, ${cursorKeySql('p.last_activity_at')} as cursor_at, c.client_account_id, ca.name as client_account_name,
               m.body_text, m.author_id, a.name as author_name,
               (select count(*) from conversation_message um
                 where um.conversation_id = p.conversation_id and um.author_id <> p.user_id
-                  and um.created_at > coalesce(p.last_read_at, '-infinity'::timestamptz)
+                  and um.seq > p.last_read_seq
                   and ${visibleMessageSql('um', 'p', 'u')}) as unread_count
          from conversation_participant p
          join app_user u on u.id = p.user_id
@@ -71,7 +72,7 @@ export class ListConversations {
       unreadCount: Number(row.unread_count),
       status: row.status,
     }));
-    const last = items[items.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor(last.lastUpdatedAt, last.id) : null };
+    const last = rows[items.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor(last.cursor_at, last.id) : null };
   }
 }

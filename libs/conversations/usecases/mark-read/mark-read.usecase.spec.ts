@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConversationsModule } from '../../conversations.module.js';
 import { count, refusal, seedConversation, seedOrganization, seedUser, type SeededUser } from '../../../../test/support/conversation-use-cases.js';
 import { TestDatabase } from '../../../../test/support/test-database.js';
@@ -29,7 +30,8 @@ describe('MarkRead', () => {
 
   const post = (author: SeededUser, conversationId: string, readReceipt = false) =>
     db.request(() => postMessage.execute(author, conversationId, { source: 'app', dto: { body: '<p>News</p>', readReceipt } }));
-  const read = (caller: SeededUser, conversationId: string) => db.request(() => markRead.execute(caller, conversationId));
+  const read = (caller: SeededUser, conversationId: string, throughSequence?: number) =>
+    db.request(() => markRead.execute(caller, conversationId, throughSequence));
 
   it('marks everything read, records the asked-for receipt and signals only that message’s workflow, in the outbox', async () => {
     const conversationId = await seedConversation(db, staff, [[member, 'to']]);
@@ -38,7 +40,8 @@ describe('MarkRead', () => {
 
     const answer = await read(member, conversationId);
 
-    expect(answer).toEqual({ conversationId, lastReadAt: receipted.createdAt, unreadCount: 0 });
+    expect(answer).toEqual({ conversationId, lastReadAt: expect.any(Date), lastReadSequence: receipted.sequence, unreadCount: 0 });
+    expect(receipted.sequence).toBe(plain.sequence + 1);
     expect(await db.query('select message_id, user_id from conversation_message_receipt where message_id in (?, ?)', [plain.id, receipted.id])).toEqual([
       { message_id: receipted.id, user_id: member.id },
     ]);
@@ -59,9 +62,42 @@ describe('MarkRead', () => {
     await post(member, conversationId);
     const outbox = await count(db, 'workflow_outbox');
 
-    expect(await read(member, conversationId)).toEqual({ conversationId, lastReadAt: news.createdAt, unreadCount: 0 });
+    expect(await read(member, conversationId)).toEqual({ conversationId, lastReadAt: expect.any(Date), lastReadSequence: news.sequence, unreadCount: 0 });
     expect(await count(db, 'workflow_outbox')).toBe(outbox);
     expect(await count(db, `audit_event where action = 'conversation.read' and subject_id = ?`, [conversationId])).toBe(1);
+  });
+
+  it('marks only what the reader was shown: a message that arrived after the page they read stays unread', async () => {
+    const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+    const shown = await post(staff, conversationId);
+    const arrivedSince = await post(staff, conversationId);
+
+    expect(await read(member, conversationId, shown.sequence)).toMatchObject({ lastReadSequence: shown.sequence, unreadCount: 1 });
+    expect(await read(member, conversationId, arrivedSince.sequence)).toMatchObject({ lastReadSequence: arrivedSince.sequence, unreadCount: 0 });
+    // The mark never moves back.
+    expect(await read(member, conversationId, shown.sequence)).toMatchObject({ lastReadSequence: arrivedSince.sequence, unreadCount: 0 });
+  });
+
+  it('never swallows a message stamped earlier by a clock than one already read: the database numbers them as they are stored', async () => {
+    const conversationId = await seedConversation(db, staff, [[member, 'to']]);
+    await post(staff, conversationId);
+    await read(member, conversationId);
+    // A server whose clock runs behind stores a message after that read, stamped an hour before it.
+    const late = randomUUID();
+    await db.query(
+      `insert into conversation_message (id, conversation_id, author_id, author_kind, body_html, body_text, read_receipt, source, created_at)
+       values (?, ?, ?, 'staff', '<p>late</p>', 'late', false, 'app', now() - interval '1 hour')`,
+      [late, conversationId, staff.id],
+    );
+
+    const answer = await read(member, conversationId);
+
+    expect(answer.unreadCount).toBe(0);
+    expect(
+      await db.query(`select details from audit_event where action = 'conversation.read' and subject_id = ? order by created_at desc limit 1`, [
+        conversationId,
+      ]),
+    ).toEqual([{ details: { messageIds: [late] } }]);
   });
 
   it('answers 404 to someone not in the conversation', async () => {

@@ -35,10 +35,9 @@ describe('ReopenConversation', () => {
     await db.query(`update conversation set status = 'closed', closed_at = now() where id = ?`, [conversationId]);
     expect(await reopen(staff, conversationId)).toMatchObject({ status: 'open' });
     // Each answer carried the thread: each is a view in the audit trail, by whoever got it.
-    expect(await db.query(`select actor_id from audit_event where action = 'conversation.viewed' and subject_id = ? order by created_at`, [conversationId])).toEqual([
-      { actor_id: member.id },
-      { actor_id: staff.id },
-    ]);
+    expect(
+      await db.query(`select actor_id from audit_event where action = 'conversation.viewed' and subject_id = ? order by created_at`, [conversationId]),
+    ).toEqual([{ actor_id: member.id }, { actor_id: staff.id }]);
   });
 
   it('answers 409 naming the setting where the organization does not allow it, and the conversation stays closed', async () => {
