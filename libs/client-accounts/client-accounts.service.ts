@@ -75,11 +75,30 @@ export class ClientAccountsService {
     return toClientAccountView(account, await this.em.find(ClientAccountAccess, { clientAccount: account.id }, { orderBy: { createdAt: 'asc', user: 'asc' } }));
   }
 
+  /**
+   * Access revoked is access gone: the user also leaves every conversation about the account, as if they had left
+   * it themselves (their messages stay; the conversations leave their list and tell them nothing more), audited on
+   * each conversation.
+   */
   async revoke(caller: AuthUser, clientAccountId: string, userId: string): Promise<void> {
     const account = await this.find(caller.organizationId, clientAccountId);
     await this.em.transactional(async (em) => {
       const revoked = await em.nativeDelete(ClientAccountAccess, { clientAccount: account.id, user: userId });
-      if (revoked) await this.audit.recordBy(caller, 'client_account.access_revoked', 'client_account', account.id, { userId });
+      if (!revoked) return;
+      await this.audit.recordBy(caller, 'client_account.access_revoked', 'client_account', account.id, { userId });
+      const removed = await em.execute<Array<{ conversation_id: string }>>(
+        `update conversation_participant p set left_at = now()
+           from conversation c
+          where c.id = p.conversation_id and c.organization_id = ? and c.client_account_id = ? and p.user_id = ? and p.left_at is null
+         returning p.conversation_id`,
+        [caller.organizationId, account.id, userId],
+      );
+      for (const { conversation_id } of removed) {
+        await this.audit.recordBy(caller, 'conversation.participant_removed', 'conversation', conversation_id, {
+          userId,
+          reason: 'client_account_access_revoked',
+        });
+      }
     });
   }
 

@@ -425,6 +425,31 @@ describe('conversation rules (end to end)', () => {
       expect(fieldsOf(await staff.api.get('/v1/conversations?clientAccountId=acme'))).toEqual(['clientAccountId']);
     });
 
+    test("revoking a user's access to an account takes them out of its conversations: gone from their list, 404 to open, audited", async () => {
+      const [leaver] = await users(org, 'member');
+      expect((await org.admin.post(`/v1/client-accounts/${secondAccount.id}/access`, { userId: leaver.id })).status).toBe(200);
+      const inAccount = await started(staff.api, { clientAccountId: secondAccount.id, to: [leaver.id], subject: 'Globex invoice' });
+      const elsewhere = await started(staff.api, { to: [leaver.id], subject: 'Not about Globex' });
+      await leaver.api.post(`/v1/conversations/${inAccount.id}/messages`, { body: '<p>My reply stays</p>' });
+
+      expect((await org.admin.delete(`/v1/client-accounts/${secondAccount.id}/access/${leaver.id}`)).status).toBe(204);
+
+      const listed = (await leaver.api.get('/v1/conversations?limit=100')).body.items.map((i: { id: string }) => i.id);
+      expect(listed).not.toContain(inAccount.id);
+      expect(listed).toContain(elsewhere.id);
+      expect((await leaver.api.get(`/v1/conversations/${inAccount.id}`)).status).toBe(404);
+      expect((await leaver.api.post(`/v1/conversations/${inAccount.id}/messages`, { body: '<p>again</p>' })).status).toBe(404);
+      // Their history stays for everyone else; they are no longer among the participants.
+      const seenByStaff = (await staff.api.get(`/v1/conversations/${inAccount.id}`)).body;
+      expect(seenByStaff.messages.map((m: { bodyText: string }) => m.bodyText)).toContain('My reply stays');
+      expect(seenByStaff.participants.map((p: { userId: string }) => p.userId)).not.toContain(leaver.id);
+      const audit = await platform.query<{ actor_id: string; details: unknown }>(
+        `select actor_id, details from audit_event where action = 'conversation.participant_removed' and subject_id = $1`,
+        [inAccount.id],
+      );
+      expect(audit).toEqual([{ actor_id: org.adminId, details: { userId: leaver.id, reason: 'client_account_access_revoked' } }]);
+    });
+
     test("adding someone without access to an account's conversation is a 422, and they are not added", async () => {
       const conversation = await started(staff.api, { clientAccountId: account.id, to: [member.id] });
       const before = await participantIds(staff.api, conversation.id);
