@@ -18,7 +18,7 @@ import { Delivery } from '../delivery/delivery.entity.js';
 import { reachOf } from '../delivery/reachability.js';
 import { ReadNotificationRecipient } from '../organizations/organization-settings.entity.js';
 import { User } from '../users/user.entity.js';
-import { visibleMessageSql } from './conversation-visibility.js';
+import { canSeeMessage, canSeeParticipant, isStaff, visibleMessageSql } from './conversation-visibility.js';
 import { ConversationMessage, ConversationParticipant } from './conversation.entity.js';
 import { ReplyAddresses } from './reply-address.js';
 
@@ -92,17 +92,29 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
   }
 
   /**
-   * Who hears that `readerId` read the message: its author, and the organisation's read-notification users
-   * who are in the conversation themselves (a receipt must not tell anyone about a conversation they are not in).
+   * Who hears that `readerId` read the message: its author, and the organisation's read-notification users (staff
+   * and admins only) — each only while in the conversation (a receipt must not tell anyone about a conversation they
+   * are not in), only about a message they may see, and only about a reader they may see: a blind-copied contact's
+   * reading is never named to another contact.
    */
   async planReadNotice(messageId: string, readerId: string): Promise<NotificationTarget[]> {
     const message = await this.em.findOne(ConversationMessage, messageId, { populate: ['conversation'] });
     if (!message) return [];
-    const named = await this.em.find(ReadNotificationRecipient, { organization: message.conversation.organization.id });
-    const candidates = [...new Set([message.author.id, ...named.map((row) => row.user.id)])].filter((id) => id !== readerId);
+    const named = await this.em.find(ReadNotificationRecipient, { organization: message.conversation.organization.id }, { populate: ['user'] });
+    const namedStaff = named.filter((row) => isStaff(row.user.role)).map((row) => row.user.id);
+    const candidates = [...new Set([message.author.id, ...namedStaff])].filter((id) => id !== readerId);
     if (candidates.length === 0) return [];
-    const present = await this.em.find(ConversationParticipant, { conversation: message.conversation.id, user: { $in: candidates }, leftAt: null });
-    const ids = candidates.filter((id) => present.some((participant) => participant.user.id === id));
+    const present = await this.em.find(
+      ConversationParticipant,
+      { conversation: message.conversation.id, user: { $in: [...candidates, readerId] }, leftAt: null },
+      { populate: ['user'] },
+    );
+    const reader = present.find((participant) => participant.user.id === readerId);
+    if (!reader) return [];
+    const ids = candidates.filter((id) => {
+      const participant = present.find((p) => p.user.id === id);
+      return participant !== undefined && mayHearOfRead(participant, message, reader);
+    });
     return this.withChannels(ids, CHANNELS_OF.read_receipt);
   }
 
@@ -163,6 +175,12 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
     const kind = delivery.kind as ConversationNotificationKind;
     const recipient = await this.em.findOneOrFail(User, delivery.recipientId);
     const reader = kind === 'read_receipt' ? await this.em.findOneOrFail(User, delivery.aboutUserId) : null;
+    if (reader) {
+      // Planned before the rules above (or before someone's place changed): checked again as it is sent.
+      const readerPlace = await this.em.findOne(ConversationParticipant, { conversation: conversation.id, user: reader.id }, { populate: ['user'] });
+      await this.em.populate(participant, ['user']);
+      if (!readerPlace || !mayHearOfRead(participant, message, readerPlace)) return { skip: 'may not see who read it' };
+    }
     const organization = conversation.organization;
     const notification = this.renderer.render({
       purpose: PURPOSE[kind],
@@ -195,4 +213,13 @@ export class ConversationNotificationsService implements DeliveryContent, OnModu
     const reach = await reachOf(this.em, userIds, wanted);
     return userIds.map((userId) => ({ userId, channels: wanted.filter((channel) => !('skip' in reach.get(userId)!.get(channel)!)) }));
   }
+}
+
+/** Whether `recipient` may be told that `reader` read `message`: they may see both the message and the reader. */
+function mayHearOfRead(recipient: ConversationParticipant, message: ConversationMessage, reader: ConversationParticipant): boolean {
+  const viewer = { userId: recipient.user.id, role: recipient.user.role, kind: recipient.kind };
+  return (
+    canSeeMessage(viewer, { authorId: message.author.id, authorKind: message.authorKind }) &&
+    canSeeParticipant(viewer, { userId: reader.user.id, role: reader.user.role, kind: reader.kind })
+  );
 }
