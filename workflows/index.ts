@@ -5,3 +5,4 @@ export { reconcile } from './reconcile.js';
 export { chatRequest } from './chat-request.js';
 export { campaign } from './campaign.js';
 export { deliveryFallback } from './delivery-fallback.js';
+export { cleanUpUploads } from './upload-cleanup.js';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '../../libs/audit/audit.module.js';
+import { UploadCleanupModule } from '../../libs/attachments/abandoned-uploads.js';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
@@ -30,6 +31,7 @@ export class WorkerModule {
         TaskChangesModule,
         CampaignDeliveryModule,
         ReconcilerModule,
+        UploadCleanupModule,
       ],
     };
   }

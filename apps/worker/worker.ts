@@ -29,6 +29,13 @@ import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes
 import { WorkflowGateway } from '../../libs/temporal/workflow-gateway.js';
 import { workflowBundle as loadWorkflowBundle } from './bundle.js';
 import { temporalConnectionOptions } from '../../libs/temporal/temporal-connection.js';
+import { createUploadCleanupActivities } from '../../activities/upload-cleanup.activities.js';
+import { AbandonedUploads } from '../../libs/attachments/abandoned-uploads.js';
+import { ensurePeriodicScheduleForWorker } from '../../libs/temporal/periodic-schedule.js';
+import { UPLOAD_CLEANUP_SCHEDULE_ID, UPLOAD_CLEANUP_WORKFLOW } from '../../workflows/upload-cleanup.contract.js';
+
+/** Abandoned uploads go within the hour after their 24 hours are up. */
+const UPLOAD_CLEANUP_INTERVAL_SECONDS = 3600;
 import { WorkerModule } from './worker.module.js';
 
 export interface TidingsWorker {
@@ -50,6 +57,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
   const taskChanges = app.get(TaskChanges);
   const delivery = { deliverer: app.get(Deliverer), ledger: app.get(DeliveryLedger) };
   const reconciler = app.get(ReconcilerService);
+  const abandonedUploads = app.get(AbandonedUploads);
   await registerSearchAttributes(config);
 
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
@@ -68,6 +76,7 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
       ...createChatRequestActivities((work) => RequestContext.create(orm.em, () => work(taskChanges))),
       ...createDeliveryActivities((work) => RequestContext.create(orm.em, () => work(delivery))),
       ...createReconcileActivities((work) => RequestContext.create(orm.em, () => work(reconciler))),
+      ...createUploadCleanupActivities((work) => RequestContext.create(orm.em, () => work(abandonedUploads))),
     },
   });
   const campaignServices = { delivery: app.get(CampaignDelivery), sms: app.get(CampaignSms) };
@@ -90,6 +99,12 @@ export async function createWorker(config: AppConfig): Promise<TidingsWorker> {
     activities: { sendCampaignSms: (request: CampaignSmsRequest) => campaignActivities.sendCampaignSms(request) },
   });
   await ensureReconcilerScheduleForWorker(app.get(WorkflowGateway), config);
+  await ensurePeriodicScheduleForWorker(app.get(WorkflowGateway), {
+    scheduleId: UPLOAD_CLEANUP_SCHEDULE_ID,
+    workflowType: UPLOAD_CLEANUP_WORKFLOW,
+    taskQueue: config.temporal.taskQueue,
+    intervalSeconds: UPLOAD_CLEANUP_INTERVAL_SECONDS,
+  });
   return {
     worker,
     campaignWorker,

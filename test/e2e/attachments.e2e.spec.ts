@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { Api, createOrganization, TestOrganization } from '../support/api.js';
+import { Api, createOrganization, eventually, TestOrganization } from '../support/api.js';
+import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
 
 const MAX_BYTES = 25 * 1024 * 1024;
@@ -296,5 +297,49 @@ describe('attachments (end to end)', () => {
     expect(encoded.status).toBe(201);
     expect(encoded.body.filename).toBe('evilname.txt');
     expect(storedFiles()).not.toContainEqual(expect.stringContaining('evil'));
+  });
+
+  test('the tidings-upload-cleanup schedule deletes uploads never attached after 24 hours, rows and files; attached ones and campaign lists stay', async () => {
+    const abandoned = (await upload(colleague, 'draft.txt', TEXT)).body;
+    const fresh = (await upload(colleague, 'today.txt', TEXT)).body;
+    const sent = (await upload(colleague, 'sent.txt', TEXT)).body;
+    const audienceList = (await upload(org.admin, 'audience.csv', Buffer.from('email\nnobody@example.org\n'))).body;
+    const started = await colleague.post('/v1/conversations', {
+      subject: 'With a file',
+      body: '<p>see attached</p>',
+      to: [uploader.id],
+      attachmentIds: [sent.id],
+    });
+    expect(started.status).toBe(201);
+    // A campaign scheduled days ahead still needs its audience list.
+    await platform.query(
+      `insert into campaign (id, organization_id, name, title, body, channels, deliver_at, audience, status, workflow_id, created_by_id, created_at)
+       select gen_random_uuid(), organization_id, 'List', 't', 'b', '{message_center}', now() + interval '3 days',
+              jsonb_build_object('csvAttachmentId', id::text), 'scheduled', 'campaign-' || gen_random_uuid(), uploaded_by_id, now()
+         from attachment where id = $1`,
+      [audienceList.id],
+    );
+    const ids = [abandoned.id, sent.id, audienceList.id];
+    await platform.query(`update attachment set created_at = now() - interval '25 hours' where id = any($1::uuid[])`, [ids]);
+    const storedAt = async (id: string) => (await platform.query<{ stored_at: string }>('select stored_at from attachment where id = $1', [id]))[0]?.stored_at;
+    const abandonedFile = await storedAt(abandoned.id);
+    expect(storedFiles().some((file) => file.endsWith(abandonedFile))).toBe(true);
+
+    await eventually(async () =>
+      expect((await platform.client.schedule.getHandle('tidings-upload-cleanup').describe()).scheduleId).toBe('tidings-upload-cleanup'),
+    );
+    await platform.client.schedule.getHandle('tidings-upload-cleanup').trigger();
+
+    await eventually(async () => expect(await storedAt(abandoned.id)).toBeUndefined(), 30_000);
+    expect(storedFiles().some((file) => file.endsWith(abandonedFile))).toBe(false);
+    expect((await colleague.get(`/v1/attachments/${abandoned.id}`)).status).toBe(404);
+    for (const kept of [fresh.id, sent.id]) expect(await storedAt(kept)).toBeDefined();
+    expect(await storedAt(audienceList.id)).toBeDefined();
+    const audit = await platform.query<{ action: string }>('select action from audit_event where subject_id = $1', [abandoned.id]);
+    expect(audit.map((row) => row.action)).toContain('attachment.abandoned_deleted');
+    const { recentActions } = (await platform.client.schedule.getHandle('tidings-upload-cleanup').describe()).info;
+    const run = recentActions[recentActions.length - 1].action.workflow.workflowId;
+    await eventually(async () => expect((await platform.client.workflow.getHandle(run).describe()).status.name).toBe('COMPLETED'));
+    await recordHistory(platform.temporal.address, run, 'upload-cleanup-deleted-abandoned');
   });
 });
