@@ -49,6 +49,9 @@ export class TaskChanges implements DeliveryContent, OnModuleInit {
   async record(change: TaskChange): Promise<RecordedTaskChange> {
     const { state, details } = change;
     const recorded = await this.em.transactional(async (em) => {
+      // The chat before the request, the order a message posted in the chat takes them (numbering the message locks
+      // its conversation, then the care manager's first reply stamps the request): the other order could deadlock.
+      await em.execute(`select c.id from conversation c join chat_request r on r.chat_id = c.id where r.id = ? for update of c`, [change.chatRequestId]);
       const [request] = await em.execute<RequestRow[]>(
         `select r.organization_id, r.member_id, r.program_id, p.name as program_name, r.chat_id, o.chat_request_settings as settings
            from chat_request r join program p on p.id = r.program_id join organization o on o.id = r.organization_id
