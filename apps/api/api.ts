@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../libs/config/app-config.js';
 import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
 import { requestIdMiddleware } from '../../libs/http/request-id.js';
+import { requestShapeMiddleware } from '../../libs/http/request-shape.js';
 import { createValidationPipe } from '../../libs/http/validation.js';
 import { httpMetricsMiddleware } from '../../libs/metrics/http-metrics.middleware.js';
 import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
@@ -48,6 +49,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.useBodyParser('json', { type: isCampaignCreateRequest, limit: CAMPAIGN_BODY_LIMIT });
   // 1 MB by default: a 256 KiB message body even in \u escapes; anything larger is a 413 naming `body`.
   app.useBodyParser('json', { limit: config.http.jsonBodyLimitBytes });
+  // After the body parsers: what they parsed is checked before any route reads it.
+  app.use(requestShapeMiddleware());
   app.useGlobalFilters(new ApiErrorFilter());
   app.useGlobalPipes(createValidationPipe());
   // Whose X-Forwarded-For names the client (login limits key on it): behind a real proxy, 'loopback' alone would

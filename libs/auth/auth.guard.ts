@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, HttpStatus, Injectable } from '@nestjs/common';
+import { fieldError } from '../http/api-error.filter.js';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { Role } from '../users/user.entity.js';
@@ -26,17 +27,17 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest();
     const [scheme, token] = String(request.headers.authorization ?? '').split(' ');
-    if (scheme !== 'Bearer' || !token) throw new UnauthorizedException('a bearer access token is required');
+    if (scheme !== 'Bearer' || !token) throw fieldError('authorization', 'a bearer access token is required', HttpStatus.UNAUTHORIZED);
     let claims: AccessClaims;
     try {
       claims = await this.jwt.verifyAsync(token);
     } catch {
-      throw new UnauthorizedException('the access token is invalid or has expired');
+      throw fieldError('authorization', 'the access token is invalid or has expired', HttpStatus.UNAUTHORIZED);
     }
     // The same answer as an expired token: a client logs in again, and is refused there.
     const wellFormed = typeof claims.sid === 'string' && Number.isInteger(claims.sv);
     if (!wellFormed || !(await this.sessions.isCurrent(claims.sub, claims.sid, claims.sv))) {
-      throw new UnauthorizedException('the access token is invalid or has expired');
+      throw fieldError('authorization', 'the access token is invalid or has expired', HttpStatus.UNAUTHORIZED);
     }
     const user: AuthUser = { id: claims.sub, organizationId: claims.org, role: claims.role, sessionId: claims.sid };
     request.user = user;

@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { DEFAULT_MESSAGE_PAGE, MAX_MESSAGE_PAGE } from './usecases/list-conversation-messages/list-conversation-messages.usecase.js';
 import { PageQuery } from '../messages/dto/list-messages.query.js';
 import { CONVERSATION_KINDS, type ConversationKind } from './conversation.entity.js';
@@ -26,7 +41,7 @@ function apply(decorators: PropertyDecorator[]): PropertyDecorator {
 
 class MessageContentDto {
   @ApiPropertyOptional({ description: 'rich text (HTML) from the editor; sanitized with an allowlist. Required unless cannedResponseId is given' })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined) // null is no body: refused, not taken as absent
   @IsString({ message: 'body must be a string of HTML' })
   body?: string;
 

@@ -31,6 +31,11 @@ export class ApiErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<{ status(code: number): { json(body: unknown): void }; setHeader(name: string, value: string): void }>();
     const body = this.toBody(exception);
+    // A 404 for a path id names it, when the route has just the one: what was not found is that id.
+    if (body.statusCode === 404 && !body.details) {
+      const params = Object.keys((http.getRequest<{ params?: Record<string, string> }>()?.params ?? {}) as Record<string, string>);
+      if (params.length === 1) body.details = [{ field: params[0], message: body.message }];
+    }
     const retryAfter = exception instanceof HttpException ? (exception.getResponse() as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     if (body.statusCode >= 500) {

@@ -11,7 +11,6 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -192,7 +191,7 @@ export class UpdateOrganizationSettingsDto {
   quietHours?: QuietHoursDto | null;
 
   @ApiPropertyOptional({ enum: NOTIFICATION_MODES, description: 'privacy: notifications only say a message waits; convenience: they carry it' })
-  @IsOptional()
+  @IfGiven()
   @IsIn(NOTIFICATION_MODES, { message: `notificationMode must be one of ${NOTIFICATION_MODES.join(', ')}` })
   notificationMode?: NotificationMode;
 

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, Inject, Patch, Post, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpStatus, Inject, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AuthUser, CurrentUser, Public, Roles } from '../auth/auth-user.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { CreateOrganizationDto, UpdateOrganizationSettingsDto } from './organization.dto.js';
+import { fieldError } from '../http/api-error.filter.js';
 import { OrganizationsService } from './organizations.service.js';
 
 @ApiTags('organizations')
@@ -20,7 +21,7 @@ export class OrganizationsController {
   @Post('organizations')
   create(@Headers('authorization') authorization: string | undefined, @Body() body: CreateOrganizationDto) {
     if (!sameSecret(authorization ?? '', `Bearer ${this.config.bootstrapToken}`)) {
-      throw new UnauthorizedException('the bootstrap token is required to create an organization');
+      throw fieldError('authorization', 'the bootstrap token is required to create an organization', HttpStatus.UNAUTHORIZED);
     }
     return this.organizations.create(body);
   }

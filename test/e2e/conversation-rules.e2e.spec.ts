@@ -15,7 +15,7 @@ const PDF = Buffer.from(
 const TEXT = Buffer.from('Policy 7781: renewal quote attached. Grüße ✓\n');
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const NOT_FOUND = { statusCode: 404, error: 'Not Found', message: 'conversation not found' };
+const NOT_FOUND = { statusCode: 404, error: 'Not Found', message: 'conversation not found', details: [{ field: 'id', message: 'conversation not found' }] };
 
 /**
  * Who may write to whom (members to staff only, the coordinator rule, designated staff and teams), client

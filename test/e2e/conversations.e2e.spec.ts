@@ -6,7 +6,7 @@ import { MAX_RICH_TEXT_DEPTH, MAX_RICH_TEXT_ELEMENTS, MAX_RICH_TEXT_PIECES } fro
 
 type TestUser = NamedUser;
 
-const NOT_FOUND = { statusCode: 404, error: 'Not Found', message: 'conversation not found' };
+const NOT_FOUND = { statusCode: 404, error: 'Not Found', message: 'conversation not found', details: [{ field: 'id', message: 'conversation not found' }] };
 
 /**
  * Secure conversations end to end: the API and worker as processes on a real PostgreSQL and a real
