@@ -2,6 +2,8 @@ import { Client, Connection, isGrpcServiceError, type HistoryAndWorkflowId } fro
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ConfigError, loadConfig } from '../../libs/config/app-config.js';
+import { temporalConnectionOptions } from '../../libs/temporal/temporal-connection.js';
 import { parseArgs } from 'node:util';
 
 /**
@@ -61,14 +63,22 @@ function parseArguments(): Arguments {
 
 async function main(): Promise<number> {
   const args = parseArguments();
-  // Read plainly rather than through loadConfig(), which also insists on the API's secrets in production.
-  const address = process.env.TEMPORAL_ADDRESS || 'localhost:7233';
-  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  // The Temporal settings as the API and worker read them (TLS, mTLS, API key included). Read in development mode
+  // only so that the API's secrets are not demanded here: this process holds none and serves nothing.
+  let temporal: ReturnType<typeof temporalConnectionOptions>;
+  let namespace: string;
+  try {
+    const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
+    [temporal, namespace] = [temporalConnectionOptions(config), config.temporal.namespace];
+  } catch (error) {
+    throw new NotChecked(error instanceof ConfigError ? error.message : describe(error));
+  }
+  const address = temporal.address;
   // Stdout is one line per history. The bundler's INFO report and the core's warning for each failed
   // workflow task (the same failure the history's line reports) would drown it; real errors go to stderr.
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR' }, forward: {} } } });
 
-  const connection = await Connection.connect({ address, connectTimeout: '5 seconds' }).catch((error) => {
+  const connection = await Connection.connect({ ...temporal, connectTimeout: '5 seconds' }).catch((error) => {
     throw new NotChecked(`cannot reach the Temporal server at ${address}: ${describe(error)}`);
   });
   try {
