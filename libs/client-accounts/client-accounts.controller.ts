@@ -17,6 +17,13 @@ export class ClientAccountsController {
     return this.clientAccounts.list(caller);
   }
 
+  /** Who has access to the account: the people a message about it can go to (New message, client account first). */
+  @Roles('admin', 'staff')
+  @Get(':id/users')
+  users(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string) {
+    return this.clientAccounts.addressableUsers(caller, id);
+  }
+
   @Roles('admin')
   @Post()
   create(@CurrentUser() caller: AuthUser, @Body() body: CreateClientAccountDto) {

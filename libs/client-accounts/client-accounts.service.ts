@@ -117,6 +117,21 @@ export class ClientAccountsService {
     return (await this.em.count(ClientAccountAccess, { clientAccount: { id: clientAccountId, organization: organizationId }, user: userId })) > 0;
   }
 
+  /**
+   * The active users with access to an account, for staff composing about it. Staff see only accounts granted to
+   * them (another's is not found, as in the list); members never ask (they would learn who else is on the account).
+   */
+  async addressableUsers(caller: AuthUser, id: string): Promise<{ items: Array<{ id: string; name: string; role: User['role'] }> }> {
+    const account = await this.find(caller.organizationId, id);
+    if (caller.role !== 'admin' && !(await this.accountIdsOf(caller.id)).includes(account.id)) throw new NotFoundException('client account not found');
+    const grants = await this.em.find(
+      ClientAccountAccess,
+      { clientAccount: account.id, user: { status: 'active' } },
+      { populate: ['user'], orderBy: { user: { name: 'asc', id: 'asc' } } },
+    );
+    return { items: grants.map(({ user }) => ({ id: user.id, name: user.name, role: user.role })) };
+  }
+
   private async accountIdsOf(userId: string): Promise<string[]> {
     return (await this.em.find(ClientAccountAccess, { user: userId })).map((grant) => grant.clientAccount.id);
   }

@@ -44,6 +44,8 @@ export interface ConversationMessageView {
   /** Its place in the conversation: messages are shown in this order, and read up to one (`POST …/read { throughSequence }`). */
   sequence: number;
   author: { id: string; name: string };
+  /** A notice from Tidings itself ("Dana Lee is covering for Sam Park…"), shown apart from what people wrote. */
+  system: boolean;
   bodyHtml: string;
   bodyText: string;
   source: 'app' | 'email';
@@ -198,6 +200,7 @@ export function toMessageView(
     id: message.id,
     sequence: Number(message.seq),
     author: { id: author.id, name: author.name },
+    system: message.authorKind === 'system',
     bodyHtml: message.bodyHtml,
     bodyText: message.bodyText,
     source: message.source,

@@ -115,6 +115,12 @@ export class ListConversationsQuery extends PageQuery {
   @IsOptional()
   @IsIn(CONVERSATION_KINDS, { message: `kind must be one of ${CONVERSATION_KINDS.join(', ')}` })
   kind: ConversationKind = 'thread';
+
+  @ApiPropertyOptional({ description: 'words in the subject or in any message the caller may see (case-insensitive)', maxLength: 100 })
+  @IsOptional()
+  @IsString({ message: 'q must be text' })
+  @MaxLength(100, { message: 'q must be at most 100 characters' })
+  q?: string;
 }
 
 export class ListConversationMessagesQuery {

@@ -157,6 +157,31 @@ describe('organisation structure (end to end)', () => {
       expect((await audit(acme)).map((e) => e.action)).toEqual(['client_account.created', 'client_account.access_granted', 'client_account.access_granted']);
     });
 
+    test('staff with access, and admins, list who may be addressed on an account; nobody else learns it', async () => {
+      const { body: account } = await org.admin.post('/v1/client-accounts', { name: 'Hooli' });
+      for (const userId of [member.id, staff.id, secondMember.id]) await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId });
+      const expected = [member, staff, secondMember]
+        .map((u) => ({ id: u.id, name: expect.any(String), role: u === staff ? 'staff' : 'member' }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+      const byId = (items: Array<{ id: string }>) => [...items].sort((a, b) => a.id.localeCompare(b.id));
+      const asStaff = await staff.api.get(`/v1/client-accounts/${account.id}/users`);
+      expect(asStaff.status).toBe(200);
+      expect(byId(asStaff.body.items)).toEqual(expected);
+      expect(byId((await org.admin.get(`/v1/client-accounts/${account.id}/users`)).body.items)).toEqual(expected);
+
+      // Staff without access, members (even with access) and other organisations do not.
+      expect((await secondStaff.api.get(`/v1/client-accounts/${account.id}/users`)).status).toBe(404);
+      expect((await member.api.get(`/v1/client-accounts/${account.id}/users`)).status).toBe(403);
+      expect((await other.admin.get(`/v1/client-accounts/${account.id}/users`)).status).toBe(404);
+
+      // A deactivated user can no longer be addressed, so is not offered.
+      const leaving = await org.addUser('member');
+      await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: leaving.id });
+      expect((await staff.api.get(`/v1/client-accounts/${account.id}/users`)).body.items.map((u: { id: string }) => u.id)).toContain(leaving.id);
+      expect((await org.admin.patch(`/v1/users/${leaving.id}`, { status: 'deactivated' })).status).toBe(200);
+      expect((await staff.api.get(`/v1/client-accounts/${account.id}/users`)).body.items.map((u: { id: string }) => u.id)).not.toContain(leaving.id);
+    });
+
     test('revoking access hides the account from that user at once', async () => {
       const { body: account } = await org.admin.post('/v1/client-accounts', { name: 'Initech' });
       await org.admin.post(`/v1/client-accounts/${account.id}/access`, { userId: secondMember.id });

@@ -67,6 +67,25 @@ describe('request limits (end to end)', () => {
       }
     });
 
+    test('the portal is served under the same policy, its scripts files, none inline, at every route of its own', async () => {
+      for (const route of ['/', '/chats', '/inbox/5f6c']) {
+        const page = await fetch(`${platform.baseUrl}${route}`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+        expect(page.headers.get('cache-control')).toBe('no-cache');
+        const scripts = [...(await page.text()).matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+        expect(scripts.length).toBeGreaterThan(0);
+        for (const [, attributes, content] of scripts) {
+          expect(attributes).toMatch(/\bsrc="\/assets\//);
+          expect(content.trim()).toBe('');
+        }
+      }
+      // An API path the API does not know stays the API's JSON 404, never the page.
+      const unknown = await fetch(`${platform.baseUrl}/v1/no-such-thing`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get('content-type')).toMatch(/json/);
+    });
+
     test('every answer carries a request id: the caller’s when it is plain, else a new one', async () => {
       const given = await fetch(`${platform.baseUrl}/health`, { headers: { 'x-request-id': 'lb-7f3a.42' } });
       expect(given.headers.get('x-request-id')).toBe('lb-7f3a.42');

@@ -1,4 +1,4 @@
-import { BOOTSTRAP_TOKEN } from './platform.js';
+import { BOOTSTRAP_TOKEN } from './constants.js';
 
 export interface ApiResponse<T = any> {
   status: number;

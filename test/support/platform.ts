@@ -6,11 +6,13 @@ import { Client as PgClient } from 'pg';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/node-flags.js';
 import { migrate } from '../../libs/database/migrate.js';
 import { TIDINGS_SEARCH_ATTRIBUTES } from '../../libs/temporal/search-attributes.js';
+import { BOOTSTRAP_TOKEN } from './constants.js';
 import { REPO_ROOT, TEMPORAL_CLI } from './paths.js';
 import { freePort, ManagedProcess, waitFor } from './processes.js';
 
+export { BOOTSTRAP_TOKEN };
+
 export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789';
 
 /**
  * How the file-backed dev server keeps its SQLite database, here and in scripts/start.sh (keep them alike).

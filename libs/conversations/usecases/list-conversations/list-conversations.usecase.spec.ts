@@ -76,6 +76,17 @@ describe('ListConversations', () => {
     ]);
   });
 
+  it('finds conversations by words in the subject or in messages the caller may see, and nothing by a blind copy they may not', async () => {
+    const subjects = async (caller: SeededUser, q: string) => (await list(caller, { q })).items.map((item) => item.subject);
+    expect(await subjects(toMember, 'RENEW')).toEqual(['Renewal']);
+    expect(await subjects(toMember, 'older news')).toEqual(['Older']);
+    expect(await subjects(staff, 'blind copy answers')).toEqual(['Renewal']);
+    expect(await subjects(toMember, 'blind copy answers')).toEqual([]);
+    // LIKE's wildcards are words like any other.
+    expect(await subjects(toMember, '%')).toEqual([]);
+    expect(await subjects(toMember, 'Ren_wal')).toEqual([]);
+  });
+
   it("lists nothing of another organization's conversations", async () => {
     expect(await list(stranger)).toEqual({ items: [], nextCursor: null });
   });

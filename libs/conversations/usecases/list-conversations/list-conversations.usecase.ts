@@ -10,7 +10,8 @@ import type { ConversationStatus } from '../../conversation.entity.js';
 
 /**
  * The caller's inbox: the conversations they are still in, in one folder (active: open, inactive: closed),
- * newest activity first, each with its latest message they may see and how many of those are unread.
+ * newest activity first, each with its latest message they may see and how many of those are unread; `q` narrows
+ * it to conversations whose subject or visible messages contain the words.
  */
 @Injectable()
 export class ListConversations {
@@ -22,6 +23,14 @@ export class ListConversations {
     if (query.clientAccountId) {
       filters += ' and c.client_account_id = ?';
       params.push(query.clientAccountId);
+    }
+    const words = query.q?.trim();
+    if (words) {
+      // Only what the caller can see matches: the subject, or a message visible to them (never a blind copy's).
+      const pattern = `%${words.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      filters += ` and (c.subject ilike ? or exists (
+          select 1 from conversation_message sm where sm.conversation_id = c.id and sm.body_text ilike ? and ${visibleMessageSql('sm', 'p', 'u')}))`;
+      params.push(pattern, pattern);
     }
     const after = decodeCursor(query.cursor);
     if (after) {

@@ -49,6 +49,7 @@ describe('OpenConversation', () => {
 
     expect(view.participants.map((p) => p.name)).toEqual(['Sam Staff', 'Tom To']);
     expect(view.messages.map((m) => `${m.author.name}: ${m.bodyText}`)).toEqual(['Sam Staff: Quote attached', 'Tom To: Thanks']);
+    expect(view.messages.map((m) => m.system)).toEqual([false, false]);
     expect(await viewed()).toBe(before + 1);
   });
 
