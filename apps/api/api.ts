@@ -10,7 +10,7 @@ import { ApiErrorFilter } from '../../libs/http/api-error.filter.js';
 import { requestIdMiddleware } from '../../libs/http/request-id.js';
 import { requestShapeMiddleware } from '../../libs/http/request-shape.js';
 import { createValidationPipe } from '../../libs/http/validation.js';
-import { portalMiddleware } from '../../libs/http/portal.js';
+import { portalMiddleware } from '../../libs/portal/portal-assets.js';
 import { httpMetricsMiddleware } from '../../libs/metrics/http-metrics.middleware.js';
 import { TidingsMetrics } from '../../libs/metrics/tidings-metrics.js';
 import { isSendgridEventsRequest, SENDGRID_EVENTS_BODY_LIMIT } from '../../libs/provider-events/sendgrid-signature.js';

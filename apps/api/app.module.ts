@@ -6,6 +6,7 @@ import type { AppConfig } from '../../libs/config/app-config.js';
 import { ConfigModule } from '../../libs/config/config.module.js';
 import { DatabaseModule } from '../../libs/database/database.module.js';
 import { HealthModule } from '../../libs/health/health.module.js';
+import { PortalModule } from '../../libs/portal/portal.module.js';
 import { MessagesModule } from '../../libs/messages/messages.module.js';
 import { MetricsController } from '../../libs/metrics/metrics.controller.js';
 import { MetricsModule } from '../../libs/metrics/metrics.module.js';
@@ -44,6 +45,7 @@ export class ApiModule {
         MessagesModule,
         PushSubscriptionsModule,
         HealthModule,
+        PortalModule,
         TeamsModule,
         AwayPeriodsModule,
         ClientAccountsModule,

@@ -41,6 +41,12 @@ export interface AppConfig {
     tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; serverName?: string };
     /** A Temporal Cloud API key (sent as a bearer token, over TLS). */
     apiKey?: string;
+    /**
+     * TEMPORAL_UI_URL: where staff open a message's workflow from the portal
+     * (`<url>/namespaces/<namespace>/workflows/<workflow id>`). Development's default is the dev server's UI; elsewhere
+     * no link shows unless it is set.
+     */
+    uiUrl?: string;
   };
   /** NODE_ENV: 'development' and 'test' allow the development secrets; anything else, or nothing, is production. */
   mode: RuntimeMode;
@@ -368,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       namespace: str('TEMPORAL_NAMESPACE', 'default')!,
       taskQueue: str('TEMPORAL_TASK_QUEUE', 'tidings')!,
       campaignTaskQueue: str('TEMPORAL_CAMPAIGN_TASK_QUEUE', `${str('TEMPORAL_TASK_QUEUE', 'tidings')!}-campaigns`)!,
+      uiUrl: url('TEMPORAL_UI_URL', mode === 'development' ? 'http://localhost:8233' : undefined)?.replace(/\/$/, ''),
       ...temporalSecurity(),
     },
     attachmentsDir,

@@ -31,6 +31,22 @@ export function decodeCursor(cursor: string | undefined): { at: string; id: stri
   }
 }
 
+/** A keyset cursor over a text sort key (a name) and the row's id: lists in alphabetical order. */
+export function encodeTextCursor(key: string, id: string): string {
+  return Buffer.from(JSON.stringify(['t', key, id])).toString('base64url');
+}
+
+export function decodeTextCursor(cursor: string | undefined): { key: string; id: string } | null {
+  if (!cursor) return null;
+  try {
+    const [tag, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (tag !== 't' || typeof key !== 'string' || key.length > 1000 || typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
+    return { key, id };
+  } catch {
+    throw fieldError('cursor', 'is not a cursor this API returned');
+  }
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

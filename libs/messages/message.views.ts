@@ -1,3 +1,4 @@
+import { wrap } from '@mikro-orm/core';
 import type { DeliveryWithTimeline } from '../delivery/delivery-timeline.js';
 import type { Message } from './message.entity.js';
 
@@ -28,6 +29,8 @@ export function toMessageView(message: Message, deliveries?: DeliveryWithTimelin
     id: message.id,
     status,
     recipientId: message.recipient.id,
+    // Where the recipient was loaded with the message (the staff list): the name to show.
+    ...(wrap(message.recipient).isInitialized() ? { recipientName: message.recipient.name } : {}),
     createdById: message.createdBy.id,
     title: message.title,
     body: message.body,

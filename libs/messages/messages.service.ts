@@ -78,7 +78,12 @@ export class MessagesService {
     if (query.status) where.$and = [withEffectiveStatus(query.status, new Date())];
     const after = decodeCursor(query.cursor);
     if (after) (where.$and ??= []).push({ $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, id: { $lt: after.id } }] });
-    const messages = await this.em.find(Message, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: query.limit + 1 });
+    const messages = await this.em.find(Message, where, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: query.limit + 1,
+      // The User Messages dashboard names each recipient.
+      populate: ['recipient'],
+    });
     const deliveries = await deliveriesOf(
       this.em,
       'message',

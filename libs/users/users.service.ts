@@ -1,4 +1,4 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/postgresql';
 import { HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -7,7 +7,8 @@ import { passwordWeakness } from '../auth/password-policy.js';
 import { Sessions } from '../auth/sessions.js';
 import { isValidTimezone } from '../time/time-zones.js';
 import { fieldError } from '../http/api-error.filter.js';
-import { CreateUserDto, UpdateUserDto } from './user.dto.js';
+import { decodeTextCursor, encodeTextCursor, type Page } from '../http/pagination.js';
+import { CreateUserDto, ListUsersQuery, UpdateUserDto } from './user.dto.js';
 import { User, type Role, type UserStatus } from './user.entity.js';
 
 export type UserView = Pick<User, 'id' | 'email' | 'name' | 'role' | 'status' | 'phone' | 'timezone' | 'createdAt'> & {
@@ -61,13 +62,23 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async list(organizationId: string, role?: string): Promise<UserView[]> {
-    const users = await this.em.find(
-      User,
-      { organization: organizationId, ...(role ? { role: role as User['role'] } : {}) },
-      { orderBy: { name: 'asc', id: 'asc' }, limit: 1000 },
-    );
-    return users.map(toUserView);
+  async list(organizationId: string, query: ListUsersQuery): Promise<Page<UserView>> {
+    const where: FilterQuery<User> = { organization: organizationId };
+    if (query.role) where.role = query.role;
+    if (query.status) where.status = query.status;
+    const words = query.q?.trim();
+    const pattern = words ? `%${words.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const after = decodeTextCursor(query.cursor);
+    if (pattern) where.$or = [{ name: { $ilike: pattern } }, { email: { $ilike: pattern } }];
+    // Alphabetical, as people look for a name, case-insensitively; the id breaks ties between namesakes.
+    if (after) Object.assign(where, { [raw((alias: string) => `(lower(${alias}.name), ${alias}.id) > (?, ?)`, [after.key, after.id])]: [] });
+    const users = await this.em.find(User, where, {
+      orderBy: [{ [raw((alias: string) => `lower(${alias}.name)`)]: 'asc' }, { id: 'asc' }],
+      limit: query.limit + 1,
+    });
+    const items = users.slice(0, query.limit);
+    const last = items.at(-1);
+    return { items: items.map(toUserView), nextCursor: users.length > query.limit && last ? encodeTextCursor(last.name.toLowerCase(), last.id) : null };
   }
 
   /** Another organisation's user, or anyone but yourself for a member, is simply not found. */

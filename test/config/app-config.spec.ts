@@ -102,6 +102,14 @@ describe('configuration', () => {
     }
   });
 
+  test('the portal links to the Temporal UI: the dev server’s in development, elsewhere only where TEMPORAL_UI_URL says', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).temporal.uiUrl).toBe('http://localhost:8233');
+    expect(loadConfig(PRODUCTION).temporal.uiUrl).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test' }).temporal.uiUrl).toBeUndefined();
+    expect(loadConfig({ ...PRODUCTION, TEMPORAL_UI_URL: 'https://tidings.tmprl.cloud/' }).temporal.uiUrl).toBe('https://tidings.tmprl.cloud');
+    expect(() => loadConfig({ NODE_ENV: 'test', TEMPORAL_UI_URL: 'not a url' })).toThrow('TEMPORAL_UI_URL must be a URL');
+  });
+
   test('HTTP: a 1 MB JSON body by default, CORS for the listed origins only, and TRUST_PROXY as Express takes it', () => {
     const test = { NODE_ENV: 'test' };
     expect(loadConfig(test).http).toEqual({ jsonBodyLimitBytes: 1024 * 1024, corsOrigins: [], trustProxy: ['loopback'] });

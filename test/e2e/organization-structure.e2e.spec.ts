@@ -42,6 +42,44 @@ describe('organisation structure (end to end)', () => {
       [subjectId],
     );
 
+  describe('the directory', () => {
+    test('lists people alphabetically a page at a time, filtered by role, status and words in the name or email', async () => {
+      const directory = await createOrganization(platform.baseUrl);
+      const admin = directory.admin;
+      const names = ['carla Diaz', 'Ben Ode', 'Aki Sato', 'Dan Ek', 'ben Ode'];
+      const made = [];
+      for (const name of names) made.push(await directory.addUser('member', { name }));
+      await directory.addUser('staff', { name: 'Bea Staff' });
+
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { items: Array<{ name: string }>; nextCursor: string | null } } = await admin.get(
+          `/v1/users?role=member&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        pages.push(page.body.items.map((u) => u.name));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(pages.flat().map((n) => n.toLowerCase())).toEqual(['aki sato', 'ben ode', 'ben ode', 'carla diaz', 'dan ek']);
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+
+      const found = await admin.get(`/v1/users?q=${encodeURIComponent('SATO')}`);
+      expect(found.body.items.map((u: { name: string }) => u.name)).toEqual(['Aki Sato']);
+      const byEmail = await admin.get(`/v1/users?q=${encodeURIComponent(made[3].email.slice(0, 12))}`);
+      expect(byEmail.body.items.map((u: { id: string }) => u.id)).toContain(made[3].id);
+      expect((await admin.get('/v1/users?q=%25')).body.items).toEqual([]);
+      expect((await admin.patch(`/v1/users/${made[4].id}`, { status: 'deactivated' })).status).toBe(200);
+      expect((await admin.get('/v1/users?status=deactivated')).body.items.map((u: { id: string }) => u.id)).toEqual([made[4].id]);
+
+      expect(fieldsOf(await admin.get('/v1/users?role=owner'))).toEqual(['role']);
+      expect(fieldsOf(await admin.get('/v1/users?cursor=bm90LWEtY3Vyc29y'))).toEqual(['cursor']);
+      expect(fieldsOf(await admin.get('/v1/users?limit=1000'))).toEqual(['limit']);
+      // Another organisation's people never appear.
+      expect((await org.admin.get(`/v1/users?q=${encodeURIComponent('Aki Sato')}`)).body.items).toEqual([]);
+    });
+  });
+
   describe('teams', () => {
     test('an admin creates a team and staff see it with its members, added once however often they are added', async () => {
       const created = await org.admin.post('/v1/teams', { name: '  Claims desk  ' });
@@ -251,7 +289,7 @@ describe('organisation structure (end to end)', () => {
       expect(assigned.status).toBe(200);
       expect(assigned.body).toMatchObject({ id: member.id, role: 'member', coordinatorId: staff.id });
       expect((await member.api.get(`/v1/users/${member.id}`)).body.coordinatorId).toBe(staff.id);
-      expect((await staff.api.get('/v1/users')).body.find((u: { id: string }) => u.id === member.id).coordinatorId).toBe(staff.id);
+      expect((await staff.api.get('/v1/users?role=member&limit=100')).body.items.find((u: { id: string }) => u.id === member.id).coordinatorId).toBe(staff.id);
 
       expect((await org.admin.patch(`/v1/users/${member.id}`, { coordinatorId: org.adminId })).body.coordinatorId).toBe(org.adminId);
       const cleared = await org.admin.patch(`/v1/users/${member.id}`, { coordinatorId: null });
@@ -303,7 +341,9 @@ describe('organisation structure (end to end)', () => {
       const deactivated = await org.admin.patch(`/v1/users/${target.id}`, { status: 'deactivated' });
       expect(deactivated.status).toBe(200);
       expect(deactivated.body).toMatchObject({ id: target.id, role: 'staff', status: 'deactivated' });
-      expect((await org.admin.get('/v1/users')).body.find((u: { id: string }) => u.id === target.id).status).toBe('deactivated');
+      expect((await org.admin.get('/v1/users?status=deactivated&limit=100')).body.items.find((u: { id: string }) => u.id === target.id).status).toBe(
+        'deactivated',
+      );
       expect(await statusRow(target.id)).toEqual({ status: 'deactivated', deactivated_at: expect.any(Date) });
       expect(await audit(target.id)).toEqual([{ action: 'user.deactivated', actor_id: org.adminId, details: null }]);
 

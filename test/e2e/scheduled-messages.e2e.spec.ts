@@ -455,6 +455,9 @@ describe('scheduled messages (end to end)', () => {
       expect(seen).toEqual(expect.arrayContaining(ids));
       expect(new Set(seen).size).toBe(seen.length);
       expect(first.body.items.every((m: any) => m.status === 'scheduled' && m.recipientId === member.id)).toBe(true);
+      // Each names its recipient, as the User Messages dashboard shows it.
+      const { body: recipient } = await staff.get(`/v1/users/${member.id}`);
+      expect(first.body.items.map((m: any) => m.recipientName)).toEqual([recipient.name, recipient.name]);
     });
   });
 

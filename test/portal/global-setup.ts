@@ -10,7 +10,8 @@ import type * as PlatformModule from '../support/platform';
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const compiled = pathToFileURL(path.join(__dirname, '../../dist/test/support/platform.js')).href;
   const { Platform } = (await import(compiled)) as typeof PlatformModule;
-  const platform = await new Platform().start();
+  // A Temporal UI address, so staff pages show their links to workflows.
+  const platform = await new Platform({ env: { TEMPORAL_UI_URL: 'http://localhost:8233' } }).start();
   process.env.TIDINGS_PORTAL_URL = platform.baseUrl.replace('127.0.0.1', 'localhost');
   return () => platform.stop();
 }

@@ -51,6 +51,8 @@ export const router = createBrowserRouter([
       { path: 'conversations/:conversationId', ...page(() => import('./conversations/ConversationsPage')) },
       { path: 'inbox', ...page(() => import('./conversations/ConversationsPage')) },
       { path: 'inbox/:conversationId', ...page(() => import('./conversations/ConversationsPage')) },
+      { path: 'enrolled-users', ...page(() => import('./staff/EnrolledUsersPage')) },
+      { path: 'user-messages', ...page(() => import('./staff/UserMessagesPage')) },
       { path: '*', Component: NotFound },
     ],
   },

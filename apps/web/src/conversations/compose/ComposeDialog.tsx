@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useId, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { api, ApiError } from '../../api/client';
+import { api, ApiError, query } from '../../api/client';
 import { useShortcut } from '../../keyboard/shortcuts';
 import { Button, Dialog, DialogActions, ErrorAlert, Field, Loading } from '../../ui';
 import type { Conversation } from '../types';
@@ -56,8 +56,8 @@ export default function ComposeDialog({ open, onClose }: { open: boolean; onClos
   const queryClient = useQueryClient();
   const bodyHintId = useId();
   const [clientAccountId, setClientAccountId] = useState('');
-  const [to, setTo] = useState<string[]>([]);
-  const [cc, setCc] = useState<string[]>([]);
+  const [to, setTo] = useState<Person[]>([]);
+  const [cc, setCc] = useState<Person[]>([]);
   const [subject, setSubject] = useState('');
   const [body, setBody] = useState({ html: '', empty: true });
   const [attachments, setAttachments] = useState({ ids: [] as string[], busy: false });
@@ -69,22 +69,28 @@ export default function ComposeDialog({ open, onClose }: { open: boolean; onClos
     queryFn: () => api.get<Array<{ id: string; name: string }>>('/v1/client-accounts'),
     enabled: open,
   });
-  const people = useQuery({
-    queryKey: ['compose', 'people', clientAccountId],
-    queryFn: async (): Promise<Person[]> =>
-      clientAccountId
-        ? (await api.get<{ items: Person[] }>(`/v1/client-accounts/${clientAccountId}/users`)).items
-        : (await api.get<Array<Person & { status: string }>>('/v1/users')).filter((u) => u.status === 'active'),
-    enabled: open,
+  const accountPeople = useQuery({
+    queryKey: ['compose', 'account-people', clientAccountId],
+    queryFn: async () => (await api.get<{ items: Person[] }>(`/v1/client-accounts/${clientAccountId}/users`)).items,
+    enabled: open && Boolean(clientAccountId),
   });
+  /** With a client account, its people; without, anyone active in the organisation, found by the API. */
+  const find = async (text: string): Promise<Person[]> => {
+    if (clientAccountId) {
+      const needle = text.toLowerCase();
+      return (accountPeople.data ?? []).filter((person) => person.name.toLowerCase().includes(needle));
+    }
+    return (await api.get<{ items: Person[] }>(`/v1/users${query({ q: text, status: 'active', limit: 20 })}`)).items;
+  };
+  const source = clientAccountId ? `account:${clientAccountId}:${accountPeople.dataUpdatedAt}` : 'organization';
 
   const start = useMutation({
     mutationFn: () =>
       api.post<Conversation>('/v1/conversations', {
         ...(clientAccountId ? { clientAccountId } : {}),
         subject: subject.trim(),
-        to,
-        cc,
+        to: to.map((person) => person.id),
+        cc: cc.map((person) => person.id),
         body: body.html,
         attachmentIds: attachments.ids,
         readReceipt,
@@ -115,7 +121,6 @@ export default function ComposeDialog({ open, onClose }: { open: boolean; onClos
 
   const error = start.error instanceof ApiError ? start.error : null;
   const named = ['to', 'cc', 'subject', 'body', 'clientAccountId'].some((field) => error?.messageFor(field));
-  const peopleList = people.data ?? [];
   return (
     <Dialog title="New message" open={open} onClose={onClose}>
       <form onSubmit={send} noValidate>
@@ -144,21 +149,25 @@ export default function ComposeDialog({ open, onClose }: { open: boolean; onClos
             </select>
           )}
         </Field>
-        {people.isPending ? (
-          <Loading label="Loading people…" />
-        ) : (
-          <>
-            <PeoplePicker legend="To" people={peopleList.filter((p) => !cc.includes(p.id))} chosen={to} onChange={setTo} error={error?.messageFor('to')} />
-            <PeoplePicker
-              legend="CC"
-              note={BCC_NOTE}
-              people={peopleList.filter((p) => !to.includes(p.id))}
-              chosen={cc}
-              onChange={setCc}
-              error={error?.messageFor('cc')}
-            />
-          </>
-        )}
+        <PeoplePicker
+          legend="To"
+          source={source}
+          find={find}
+          chosen={to}
+          exclude={cc.map((person) => person.id)}
+          onChange={setTo}
+          error={error?.messageFor('to')}
+        />
+        <PeoplePicker
+          legend="CC"
+          note={BCC_NOTE}
+          source={source}
+          find={find}
+          chosen={cc}
+          exclude={to.map((person) => person.id)}
+          onChange={setCc}
+          error={error?.messageFor('cc')}
+        />
         <Field label="Subject" error={error?.messageFor('subject')}>
           {(props) => <input {...props} value={subject} maxLength={200} onChange={(e) => setSubject(e.target.value)} />}
         </Field>

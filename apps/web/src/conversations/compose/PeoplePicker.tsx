@@ -1,4 +1,5 @@
-import { useId, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useDeferredValue, useId, useState } from 'react';
 import { controlClass } from '../../ui';
 import styles from './compose.module.css';
 
@@ -9,31 +10,37 @@ export interface Person {
 }
 
 /**
- * Choosing recipients: type to find people, pick with Enter or a click, remove with the chip's button. Only the
- * first matches show, so an organisation of thousands stays quick.
+ * Choosing recipients: type to find people (`find` asks the API or filters a known list), pick with Enter or a
+ * click, remove with the chip's button. Only the first matches show, so an organisation of thousands stays quick.
  */
 export function PeoplePicker({
   legend,
   note,
-  people,
+  source,
+  find,
   chosen,
+  exclude = [],
   onChange,
   error,
 }: {
   legend: string;
   note?: string;
-  people: Person[];
-  chosen: string[];
-  onChange: (ids: string[]) => void;
+  /** Names where `find` looks, so a new source asks again. */
+  source: string;
+  find: (text: string) => Promise<Person[]>;
+  chosen: Person[];
+  exclude?: string[];
+  onChange: (people: Person[]) => void;
   error?: string;
 }) {
   const id = useId();
   const [text, setText] = useState('');
-  const byId = new Map(people.map((person) => [person.id, person]));
-  const needle = text.trim().toLowerCase();
-  const matches = needle ? people.filter((p) => !chosen.includes(p.id) && p.name.toLowerCase().includes(needle)).slice(0, 8) : [];
+  const needle = useDeferredValue(text.trim());
+  const found = useQuery({ queryKey: ['people', source, needle], queryFn: () => find(needle), enabled: needle.length > 0, staleTime: 30_000 });
+  const taken = new Set([...chosen.map((p) => p.id), ...exclude]);
+  const matches = needle ? (found.data ?? []).filter((p) => !taken.has(p.id)).slice(0, 8) : [];
   const add = (person: Person) => {
-    onChange([...chosen, person.id]);
+    onChange([...chosen, person]);
     setText('');
   };
   return (
@@ -41,14 +48,10 @@ export function PeoplePicker({
       <legend>{legend}</legend>
       {chosen.length > 0 && (
         <ul className={styles.chips} aria-label={`${legend} recipients`}>
-          {chosen.map((personId) => (
-            <li key={personId} className={styles.chip}>
-              {byId.get(personId)?.name ?? 'Unknown'}
-              <button
-                type="button"
-                aria-label={`Remove ${byId.get(personId)?.name ?? 'recipient'} from ${legend}`}
-                onClick={() => onChange(chosen.filter((c) => c !== personId))}
-              >
+          {chosen.map((person) => (
+            <li key={person.id} className={styles.chip}>
+              {person.name}
+              <button type="button" aria-label={`Remove ${person.name} from ${legend}`} onClick={() => onChange(chosen.filter((c) => c.id !== person.id))}>
                 ✕
               </button>
             </li>
@@ -65,9 +68,9 @@ export function PeoplePicker({
         value={text}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && matches[0]) {
+          if (e.key === 'Enter') {
             e.preventDefault();
-            add(matches[0]);
+            if (matches[0]) add(matches[0]);
           }
         }}
         aria-invalid={Boolean(error)}
@@ -90,7 +93,7 @@ export function PeoplePicker({
         </p>
       )}
       {error && (
-        <p id={`${id}-error`} role="alert" style={{ color: 'var(--danger)', margin: '0.25rem 0 0' }}>
+        <p id={`${id}-error`} role="alert" className={styles.error}>
           {error}
         </p>
       )}

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { portalMiddleware } from './portal.js';
+import { portalMiddleware } from './portal-assets.js';
 
 describe('portalMiddleware', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidings-portal-'));

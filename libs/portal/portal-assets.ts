@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Where `npm run build:web` puts the portal: dist/web, beside the compiled API (dist/libs/http → dist/web). */
+/** Where `npm run build:web` puts the portal: dist/web, beside the compiled API (dist/libs/portal → dist/web). */
 export const PORTAL_DIR = path.join(__dirname, '../../web');
 
 /** Paths the API answers itself; everything else that is a page belongs to the portal's router. */

@@ -1,0 +1,90 @@
+import { expect, test } from '@playwright/test';
+import { createOrganization, type TestOrganization } from '../support/api';
+import { checkPage, logIn, portalUrl } from './portal';
+
+/** The wall-clock `datetime-local` value of an instant in a time zone, as the pickers take it. */
+function wallClock(instant: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+/**
+ * An admin schedules a message on the recipient's own clock (the browser is in Berlin, the member in New York) and
+ * follows it in the User Messages timeline until every channel has delivered.
+ */
+test.describe('admin', () => {
+  let org: TestOrganization;
+  let nia: Awaited<ReturnType<TestOrganization['addUser']>>;
+  let adminEmail: string;
+
+  test.use({ timezoneId: 'Europe/Berlin', locale: 'en-US' });
+
+  test.beforeAll(async () => {
+    org = await createOrganization(portalUrl());
+    nia = await org.addUser('member', { name: 'Nia Jones' });
+    expect((await org.admin.patch(`/v1/users/${nia.id}`, { timezone: 'America/New_York' })).status).toBe(200);
+    adminEmail = (await org.admin.get(`/v1/users/${org.adminId}`)).body.email;
+  });
+
+  test('schedules a message with the date pickers and sees it delivered in the User Messages timeline', async ({ page }) => {
+    await logIn(page, adminEmail);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Enrolled Users' }).click();
+    const row = page.getByRole('row', { name: /Nia Jones/ });
+    await expect(row).toContainText('America/New_York');
+    await checkPage(page, 'staff-enrolled-users');
+    await row.getByRole('button', { name: 'More for Nia Jones' }).click();
+    await page.getByRole('button', { name: 'Send Message to User' }).click();
+
+    const dialog = page.getByRole('dialog', { name: 'Send A Message to Nia Jones' });
+    await dialog.getByLabel('Title').fill('Your appointment is confirmed');
+    await dialog.getByLabel('Details').fill('See you on Monday at 10.');
+    await dialog.getByLabel('Email').check();
+    await dialog.getByLabel('Send at a specific date/time').check();
+    // The pickers take whole minutes: the first one at least 20 s from now, on Nia's clock in New York.
+    const due = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);
+    const dismiss = new Date(due.getTime() + 2 * 86_400_000);
+    await expect(dialog.getByText('Nia Jones’s time, America/New_York').first()).toBeVisible();
+    await dialog.getByLabel('Delivery date/time').fill(wallClock(due, 'America/New_York'));
+    await dialog.getByLabel('Dismiss date/time').check();
+    await dialog.getByLabel('Remove from the message center at').fill(wallClock(dismiss, 'America/New_York'));
+    await checkPage(page, 'staff-send-message');
+    await dialog.getByRole('button', { name: 'Review and send' }).click();
+
+    const newYorkTime = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', timeStyle: 'short' }).format(due);
+    const confirm = dialog.getByRole('group', { name: 'Confirm' });
+    await expect(confirm).toContainText('Send Your appointment is confirmed to Nia Jones by Message center, Email on');
+    await expect(confirm).toContainText(newYorkTime);
+    await confirm.getByRole('button', { name: 'Confirm and send' }).click();
+
+    const result = dialog.getByTestId('send-result');
+    await expect(result).toContainText('Scheduled. It will be delivered on');
+    await expect(result).toContainText(`${newYorkTime} E`);
+    await expect(result).toContainText('(Nia Jones’s time, America/New_York)');
+    const [scheduled] = (await org.admin.get(`/v1/messages?recipientId=${nia.id}`)).body.items;
+    expect(scheduled).toMatchObject({ title: 'Your appointment is confirmed', deliverAt: due.toISOString(), dismissAt: dismiss.toISOString() });
+
+    await dialog.getByRole('link', { name: 'See it in User Messages' }).click();
+    await expect(page).toHaveURL(/\/user-messages\?recipientId=/);
+    const messageRow = page.getByRole('row', { name: /Your appointment is confirmed/ });
+    await expect(messageRow).toContainText('scheduled');
+    await messageRow.getByRole('button', { name: /Timeline/ }).click();
+    await expect(page.getByRole('link', { name: 'Open the workflow in the Temporal UI' })).toHaveAttribute(
+      'href',
+      `http://localhost:8233/namespaces/default/workflows/message-${scheduled.id}`,
+    );
+    await expect(page.getByText(`message-${scheduled.id}`)).toBeVisible();
+    await checkPage(page, 'staff-user-messages-scheduled');
+
+    // Live: once due, the row turns delivered and the email's timeline shows its attempt, without a reload.
+    await expect(messageRow).toContainText('delivered', { timeout: 100_000 });
+    const email = page.getByRole('region', { name: 'Email delivery' });
+    await expect(email).toContainText('sent');
+    await expect(email.getByRole('list', { name: 'Email timeline' })).toContainText('attempt 1: sent');
+    await expect(page.getByRole('region', { name: 'Message center delivery' })).toContainText('sent');
+    await checkPage(page, 'staff-user-messages-delivered');
+  });
+});
