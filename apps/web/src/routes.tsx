@@ -53,6 +53,8 @@ export const router = createBrowserRouter([
       { path: 'inbox/:conversationId', ...page(() => import('./conversations/ConversationsPage')) },
       { path: 'enrolled-users', ...page(() => import('./staff/EnrolledUsersPage')) },
       { path: 'user-messages', ...page(() => import('./staff/UserMessagesPage')) },
+      { path: 'tasks', ...page(() => import('./tasks/TaskQueuePage')) },
+      { path: 'away', ...page(() => import('./tasks/AwayPage')) },
       { path: '*', Component: NotFound },
     ],
   },
