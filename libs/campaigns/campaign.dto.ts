@@ -78,3 +78,19 @@ export class ListCampaignRecipientsQuery extends PageQuery {
   @IsIn(CHANNELS, { message: `channel must be one of ${CHANNELS.join(', ')}` })
   channel?: Channel;
 }
+
+export class PreviewCampaignDraftDto {
+  @ApiProperty({ description: 'the title as written, with its {{variables}}' })
+  @IsString({ message: 'title must be a string' })
+  @MaxLength(MAX_TITLE_LENGTH, { message: `title must be at most ${MAX_TITLE_LENGTH} characters` })
+  title: string;
+
+  @ApiProperty({ description: 'the body as written, with its {{variables}}' })
+  @IsString({ message: 'body must be a string' })
+  body: string;
+
+  @ApiProperty({ format: 'uuid', description: 'whose reading to show' })
+  @IsDefined({ message: 'userId is required' })
+  @IsUUID('all', { message: 'userId must be a UUID' })
+  userId: string;
+}

@@ -6,7 +6,14 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuthUser, CurrentUser, Roles } from '../auth/auth-user.js';
 import { uuidParam } from '../http/validation.js';
-import { CreateCampaignDto, ListCampaignRecipientsQuery, ListCampaignsQuery, PreviewCampaignQuery, UpdateCampaignDto } from './campaign.dto.js';
+import {
+  CreateCampaignDto,
+  ListCampaignRecipientsQuery,
+  ListCampaignsQuery,
+  PreviewCampaignDraftDto,
+  PreviewCampaignQuery,
+  UpdateCampaignDto,
+} from './campaign.dto.js';
 import { ListCampaignRecipients } from './usecases/list-campaign-recipients/list-campaign-recipients.usecase.js';
 import { campaignView } from './campaign-views.js';
 import { ChangeCampaignState } from './usecases/change-campaign-state/change-campaign-state.usecase.js';
@@ -77,6 +84,13 @@ export class CampaignsController {
       ),
       response,
     );
+  }
+
+  /** The title and body being written, as one recipient would read them: the create form's preview. */
+  @Post('preview')
+  @HttpCode(200)
+  previewDraft(@CurrentUser() caller: AuthUser, @Body() body: PreviewCampaignDraftDto) {
+    return this.previewCampaign.draft(caller, body, body.userId);
   }
 
   @Get(':id/preview')

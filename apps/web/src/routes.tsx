@@ -55,6 +55,8 @@ export const router = createBrowserRouter([
       { path: 'user-messages', ...page(() => import('./staff/UserMessagesPage')) },
       { path: 'tasks', ...page(() => import('./tasks/TaskQueuePage')) },
       { path: 'away', ...page(() => import('./tasks/AwayPage')) },
+      { path: 'campaigns', ...page(() => import('./admin/CampaignsPage')) },
+      { path: 'campaigns/:campaignId', ...page(() => import('./admin/CampaignsPage')) },
       { path: '*', Component: NotFound },
     ],
   },

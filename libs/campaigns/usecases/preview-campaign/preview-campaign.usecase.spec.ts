@@ -46,6 +46,18 @@ describe('PreviewCampaign', () => {
     expect(await preview(ada, plain, mia.id)).toEqual({ userId: mia.id, title: 'Office closed', body: 'The office is closed on Monday.' });
   });
 
+  it('renders a draft before the campaign exists, and refuses an unknown variable naming its field', async () => {
+    const draft = (title: string, body: string, userId: string) => db.request(() => previewCampaign.draft(ada, { title, body }, userId));
+    expect(await draft('Hi {{recipient.firstName}}', 'From {{organization.name}}', mia.id)).toEqual({
+      userId: mia.id,
+      title: 'Hi Mia',
+      body: 'From Smith & Sons <Health>',
+    });
+    expect(await refusal(draft('Hi {{recipient.nickname}}', 'x', mia.id))).toMatchObject({ status: 422, message: expect.stringMatching(/^title: /) });
+    expect(await refusal(draft('Hi', '{{organisation.name}}', mia.id))).toMatchObject({ status: 422, message: expect.stringMatching(/^body: /) });
+    expect(await refusal(draft('Hi', 'x', bea.id))).toEqual({ status: 422, message: 'userId: is not a user of your organization' });
+  });
+
   it("another organisation's campaign, or none, is not found", async () => {
     expect(await refusal(preview(bea, campaignId, bea.id))).toEqual({ status: 404, message: 'campaign not found' });
     expect(await refusal(preview(ada, crypto.randomUUID(), mia.id))).toEqual({ status: 404, message: 'campaign not found' });
