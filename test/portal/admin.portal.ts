@@ -87,4 +87,71 @@ test.describe('admin', () => {
     await expect(page.getByRole('region', { name: 'Message center delivery' })).toContainText('sent');
     await checkPage(page, 'staff-user-messages-delivered');
   });
+
+  test('changes the organisation settings, with refusals shown at the field', async ({ page }) => {
+    await logIn(page, adminEmail);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel(/Convenience: the message itself/).check();
+    await page.getByLabel('Contacts may reopen closed conversations').check();
+    await page.getByLabel('First response due within (minutes)').fill('45');
+    await page.getByLabel('Count the clocks in business hours only').check();
+    await page.getByLabel('Sat', { exact: true }).uncheck();
+    await page.getByLabel('Unread reminder after (minutes, 0 = none)').fill('-5');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByLabel('Unread reminder after (minutes, 0 = none)')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByText(/unreadReminderMinutes must be a whole number/).first()).toBeVisible();
+    expect((await org.admin.get('/v1/organization/settings')).body.notificationMode).toBe('privacy');
+
+    await page.getByLabel('Unread reminder after (minutes, 0 = none)').fill('30');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByText('Settings saved.')).toBeVisible();
+    const saved = (await org.admin.get('/v1/organization/settings')).body;
+    expect(saved).toMatchObject({
+      notificationMode: 'convenience',
+      allowContactsToReopen: true,
+      unreadReminderMinutes: 30,
+      chatRequests: { firstResponseMinutes: 45, businessHours: { days: [1, 2, 3, 4, 5], start: '08:00', end: '17:00' } },
+    });
+
+    const reasons = page.getByRole('list', { name: 'Chat request reasons' });
+    await page.getByLabel('New reason').fill('Billing question');
+    await page.getByRole('button', { name: 'Add reason' }).click();
+    await expect(reasons).toContainText('Billing question');
+    await reasons.getByRole('button', { name: 'Retire Billing question' }).click();
+    await expect(reasons).toContainText('Retired');
+    await checkPage(page, 'admin-settings');
+  });
+
+  test('manages the directory: adds a user, changes their role, sends a reset link, deactivates; enrols a member', async ({ page }) => {
+    await logIn(page, adminEmail);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Directory' }).click();
+    const newUser = page.getByRole('region', { name: 'Add a user' });
+    await newUser.getByLabel('Name').fill('Lee Lane');
+    await newUser.getByLabel('Email').fill(`lee-${Date.now()}@example.org`);
+    await newUser.getByRole('button', { name: 'Add user' }).click();
+    await expect(newUser).toContainText('Lee Lane was added.');
+    const row = page.getByRole('row', { name: /Lee Lane/ });
+    await row.getByLabel('Role of Lee Lane').selectOption('staff');
+    const [lee] = (await org.admin.get('/v1/users?q=Lee%20Lane')).body.items;
+    await expect.poll(async () => (await org.admin.get(`/v1/users/${lee.id}`)).body.role).toBe('staff');
+    await row.getByRole('button', { name: 'Send password reset to Lee Lane' }).click();
+    await expect(row).toContainText('Reset link sent to');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Deactivate Lee Lane' }).click();
+    await expect(row).toContainText('Deactivated');
+    expect((await org.admin.get(`/v1/users/${lee.id}`)).body.status).toBe('deactivated');
+    await checkPage(page, 'admin-directory-users');
+
+    await page.getByRole('tab', { name: 'Programs' }).click();
+    await page.getByLabel('New program').fill('Heart health');
+    await page.getByRole('button', { name: 'Add program' }).click();
+    const program = page.getByRole('region', { name: 'Heart health' });
+    const enrol = program.getByRole('group', { name: 'Enrol a member in Heart health' });
+    await enrol.getByRole('searchbox').fill('Nia');
+    await enrol.getByRole('button', { name: /Nia Jones/ }).click();
+    await program.getByLabel('Care manager').selectOption({ label: 'Ada Admin' });
+    await program.getByRole('button', { name: 'Enrol', exact: true }).click();
+    await expect(program.getByRole('list', { name: 'Enrolled in Heart health' })).toContainText('Nia Jones — care manager Ada Admin');
+    await checkPage(page, 'admin-directory-programs');
+  });
 });

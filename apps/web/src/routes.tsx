@@ -57,6 +57,8 @@ export const router = createBrowserRouter([
       { path: 'away', ...page(() => import('./tasks/AwayPage')) },
       { path: 'campaigns', ...page(() => import('./admin/CampaignsPage')) },
       { path: 'campaigns/:campaignId', ...page(() => import('./admin/CampaignsPage')) },
+      { path: 'settings', ...page(() => import('./admin/SettingsPage')) },
+      { path: 'directory', ...page(() => import('./admin/DirectoryPage')) },
       { path: '*', Component: NotFound },
     ],
   },
