@@ -50,7 +50,7 @@ test.describe('care manager', () => {
     await expect(niaTask).toContainText('Claimed');
     await niaTask.getByRole('button', { name: /Nia Jones — Medication question/ }).click();
     await expect(page.getByRole('region', { name: 'Diabetes care' })).toContainText('With Nia Jones');
-    await page.getByLabel('Your reply').fill('Hi Nia, please stop using the pen and call us.');
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Hi Nia, please stop using the pen and call us.');
     await page.getByRole('button', { name: 'Send' }).click();
     await expect(page.getByRole('listitem', { name: 'Message from Sam Park' })).toContainText('please stop using the pen');
     await checkPage(page, 'care-manager-task-chat');

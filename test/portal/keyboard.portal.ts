@@ -64,7 +64,7 @@ test.describe('keyboard', () => {
 
     // r to reply, Ctrl+Enter to send.
     await page.keyboard.press('r');
-    await expect(page.getByLabel('Your reply')).toBeFocused();
+    await expect(page.getByRole('textbox', { name: 'Your reply' })).toBeFocused();
     await page.keyboard.type('On it.');
     await page.keyboard.press('Control+Enter');
     await expect(page.getByRole('listitem', { name: 'Message from Sam Park' })).toContainText('On it.');

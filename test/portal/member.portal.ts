@@ -113,7 +113,7 @@ test.describe('member', () => {
     await expect(chatLink.getByRole('img', { name: /unread/ })).toHaveCount(0);
     await checkPage(page, 'member-chat');
 
-    await page.getByLabel('Your reply').fill('Thursday morning works for me.');
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Thursday morning works for me.');
     await page.keyboard.press('Control+Enter');
     await expect(page.getByRole('listitem', { name: 'Message from Nia Jones' })).toContainText('Thursday morning works for me.');
 
@@ -135,7 +135,7 @@ test.describe('member', () => {
     await expect(page.getByRole('listitem', { name: 'Message from Sam Park' }).locator('b')).toHaveText('normal');
     await checkPage(page, 'member-conversation');
 
-    await page.getByLabel('Your reply').fill('Thank you!');
+    await page.getByRole('textbox', { name: 'Your reply' }).fill('Thank you!');
     await page.getByRole('button', { name: 'Send' }).click();
     await expect(page.getByRole('listitem', { name: 'Message from Nia Jones' })).toContainText('Thank you!');
     await eventually(async () => {
@@ -148,7 +148,7 @@ test.describe('member', () => {
     await page.getByRole('tab', { name: 'Inactive' }).click();
     await page.getByRole('link', { name: /Your lab results/ }).click();
     await page.getByRole('button', { name: 'Reopen' }).click();
-    await expect(page.getByLabel('Your reply')).toBeVisible();
+    await expect(page.getByRole('textbox', { name: 'Your reply' })).toBeVisible();
     expect((await sam.api.get(`/v1/conversations/${started.body.id}`)).body.status).toBe('open');
   });
 });

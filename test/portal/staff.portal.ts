@@ -10,15 +10,17 @@ test.describe('staff', () => {
   let sam: User;
   let nia: User;
   let tom: User;
+  let uma: User;
 
   test.beforeAll(async () => {
     org = await createOrganization(portalUrl());
     sam = await org.addUser('staff', { name: 'Sam Park' });
     nia = await org.addUser('member', { name: 'Nia Jones' });
     tom = await org.addUser('member', { name: 'Tom Baker' });
+    uma = await org.addUser('member', { name: 'Uma Vale' });
     await org.addUser('member', { name: 'Nora Outsider' });
     const account = await org.admin.post('/v1/client-accounts', { name: 'Acme Logistics' });
-    for (const user of [sam, nia, tom]) await org.admin.post(`/v1/client-accounts/${account.body.id}/access`, { userId: user.id });
+    for (const user of [sam, nia, tom, uma]) await org.admin.post(`/v1/client-accounts/${account.body.id}/access`, { userId: user.id });
     expect((await org.admin.post('/v1/canned-responses', { title: 'Office hours', body: '<p>We are open 8 to 5, Monday to Friday.</p>' })).status).toBe(201);
   });
 
@@ -93,6 +95,26 @@ test.describe('staff', () => {
     const row = page.getByRole('row', { name: /Your March invoice/ });
     await expect(row).toContainText('Sam Park');
     await expect(row).toContainText('Acme Logistics');
+
+    // Adding someone later: they see the history; the reply box is the same editor, with a read receipt.
+    await thread.getByRole('button', { name: 'Add recipients' }).click();
+    const add = page.getByRole('dialog', { name: 'Add recipients' });
+    await add.getByRole('group', { name: 'To' }).getByRole('searchbox').fill('uma');
+    await add
+      .getByRole('group', { name: 'To' })
+      .getByRole('button', { name: /Uma Vale/ })
+      .click();
+    await add.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(thread).toContainText('To: Nia Jones, Uma Vale');
+    expect((await uma.api.get(`/v1/conversations/${conversationId}`)).body.messages[0].bodyHtml).toContain('Please find the invoice attached.');
+
+    const reply = thread.getByRole('textbox', { name: 'Your reply' });
+    await reply.click();
+    await page.keyboard.type('Uma, you are now copied on this.');
+    await thread.getByLabel('Ask for a read receipt').check();
+    await page.keyboard.press('Control+Enter');
+    const replied = thread.getByRole('listitem', { name: 'Message from Sam Park' }).filter({ hasText: 'you are now copied' });
+    await expect(replied).toContainText('Not read yet');
 
     await thread.getByRole('button', { name: 'Close' }).click();
     await expect(thread).toContainText('Closed');

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import { LIVE_POLL_MS } from '../api/live';
 import { useSession } from '../auth/useSession';
@@ -7,7 +7,8 @@ import { useShortcut } from '../keyboard/shortcuts';
 import { Alert, Badge, Button, ErrorAlert, Loading, SafeHtml } from '../ui';
 import { formatDateTime } from '../ui/time';
 import { downloadAttachment, formatSize } from './attachments';
-import { textToHtml } from './html';
+import { AddRecipients } from './AddRecipients';
+import { ReplyBox } from './ReplyBox';
 import styles from './thread.module.css';
 import type { Conversation, ConversationMessage } from './types';
 
@@ -52,9 +53,8 @@ function MessageItem({ message, mine }: { message: ConversationMessage; mine: bo
 export function ThreadView({ conversationId, kind }: { conversationId: string; kind: 'chat' | 'thread' }) {
   const user = useSession();
   const queryClient = useQueryClient();
-  const [reply, setReply] = useState('');
+  const [adding, setAdding] = useState(false);
   const [older, setOlder] = useState<{ items: ConversationMessage[]; cursor: string | null } | null>(null);
-  const replyRef = useRef<HTMLTextAreaElement>(null);
   const key = ['conversations', 'thread', conversationId];
   const thread = useQuery({
     queryKey: key,
@@ -74,14 +74,6 @@ export function ThreadView({ conversationId, kind }: { conversationId: string; k
     if (newest > lastRead && !markRead.isPending) markRead.mutate(newest);
   }, [conversationId, newest, lastRead]);
 
-  const post = useMutation({
-    mutationFn: (text: string) => api.post<ConversationMessage>(`/v1/conversations/${conversationId}/messages`, { body: textToHtml(text) }),
-    onSuccess: async () => {
-      setReply('');
-      await queryClient.invalidateQueries({ queryKey: key });
-      await refreshLists();
-    },
-  });
   const act = useMutation({
     mutationFn: (action: 'close' | 'reopen' | 'leave') => api.post(`/v1/conversations/${conversationId}/${action}`),
     onSuccess: async () => {
@@ -98,12 +90,6 @@ export function ThreadView({ conversationId, kind }: { conversationId: string; k
   });
 
   const open = thread.data?.status === 'open';
-  const send = (event?: FormEvent) => {
-    event?.preventDefault();
-    if (reply.trim() && open && !post.isPending) post.mutate(reply);
-  };
-  useShortcut({ key: 'r', description: 'Reply', group: 'Messaging' }, () => replyRef.current?.focus(), open);
-  useShortcut({ key: 'Enter', ctrl: true, inFields: true, description: 'Send', group: 'Messaging' }, () => send(), open && reply.trim().length > 0);
   useShortcut(
     { key: 'e', description: 'Close the conversation (archive)', group: 'Messaging' },
     () => act.mutate('close'),
@@ -150,6 +136,12 @@ export function ThreadView({ conversationId, kind }: { conversationId: string; k
         {kind === 'thread' && (
           <div className={styles.actions}>
             {staff && open && (
+              <Button variant="secondary" onClick={() => setAdding(true)}>
+                Add
+                <span className="visually-hidden"> recipients</span>
+              </Button>
+            )}
+            {staff && open && (
               <Button variant="secondary" onClick={() => act.mutate('close')} disabled={act.isPending}>
                 Close
               </Button>
@@ -170,6 +162,14 @@ export function ThreadView({ conversationId, kind }: { conversationId: string; k
         )}
       </div>
       <ErrorAlert error={act.error} />
+      {adding && (
+        <AddRecipients
+          conversation={conversation}
+          open={adding}
+          onClose={() => setAdding(false)}
+          onAdded={() => queryClient.invalidateQueries({ queryKey: key })}
+        />
+      )}
       {cursor && (
         <Button variant="quiet" onClick={() => loadOlder.mutate(cursor)} disabled={loadOlder.isPending}>
           Show earlier messages
@@ -181,26 +181,7 @@ export function ThreadView({ conversationId, kind }: { conversationId: string; k
         ))}
       </ol>
       {open ? (
-        <form className={styles.reply} onSubmit={send}>
-          <label htmlFor="reply-body" className="visually-hidden">
-            Your reply
-          </label>
-          <textarea
-            id="reply-body"
-            ref={replyRef}
-            className={styles.replyBox}
-            placeholder="Write a reply…"
-            value={reply}
-            onChange={(e) => setReply(e.target.value)}
-          />
-          <ErrorAlert error={post.error} />
-          <div className={styles.replyBar}>
-            <span className={styles.hint}>Ctrl+Enter sends</span>
-            <Button type="submit" disabled={!reply.trim() || post.isPending}>
-              {post.isPending ? 'Sending…' : 'Send'}
-            </Button>
-          </div>
-        </form>
+        <ReplyBox conversationId={conversationId} rich={kind === 'thread'} onSent={() => queryClient.invalidateQueries({ queryKey: key })} />
       ) : (
         <Alert tone="info">This conversation is closed{kind === 'thread' ? '. Reopen it to reply.' : '.'}</Alert>
       )}
