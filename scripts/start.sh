@@ -101,12 +101,16 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
   temporal_ui="http://localhost:$TEMPORAL_UI_PORT"
 fi
 
+# Staff pages link each message to its workflow in this UI.
+[[ -n "$temporal_ui" ]] && export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-$temporal_ui}"
+
 # The heap sized for what the worker holds, not for the machine (apps/worker/node-flags.ts).
 spawn worker node --max-old-space-size=1024 --max-semi-space-size=16 dist/apps/worker/main.js
 spawn api node dist/apps/api/main.js
 
 say "Tidings is starting:"
-say "  API          http://localhost:${PORT:-3000}"
+say "  portal       http://localhost:${PORT:-3000}/   (nobody to log in as yet? npm run seed, in another terminal)"
+say "  API          http://localhost:${PORT:-3000}/v1"
 say "  API docs     http://localhost:${PORT:-3000}/docs"
 if [[ -n "$temporal_ui" ]]; then
   say "  Temporal UI  $temporal_ui   (gRPC $TEMPORAL_ADDRESS)"
