@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsDefined, IsNumber, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
@@ -34,4 +34,11 @@ export class CreatePushSubscriptionDto {
   @ValidateNested()
   @Type(() => PushKeysDto)
   keys: PushKeysDto;
+
+  /** Browsers send it (almost always null); the push service's own expiry is learned from its 404/410 answers. */
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'when the browser says the subscription expires (ms since the epoch), or null' })
+  @IsOptional()
+  @ValidateIf((_dto, value) => value !== null)
+  @IsNumber({}, { message: 'expirationTime must be a number of milliseconds or null' })
+  expirationTime?: number | null;
 }

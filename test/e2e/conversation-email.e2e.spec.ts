@@ -306,6 +306,7 @@ describe('conversations by email (end to end)', () => {
         bodyHtml: expect.stringContaining('<b>tomorrow</b>'),
         bodyText: 'Thank you, I will pick it up tomorrow.',
         source: 'email',
+        system: false,
         createdAt: expect.any(String),
         attachments: [],
         readReceipt: false,

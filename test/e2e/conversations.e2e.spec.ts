@@ -97,6 +97,7 @@ describe('conversations (end to end)', () => {
             '<p>Pay <a rel="noopener noreferrer nofollow" target="_blank">here</a></p>',
           bodyText: 'Hello Alice, see your claim [https://example.org/claims/4411].\n\nPay here',
           source: 'app',
+          system: false,
           createdAt: expect.any(String),
           attachments: [],
           readReceipt: false,

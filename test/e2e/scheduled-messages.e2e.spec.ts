@@ -1,4 +1,4 @@
-import { Api, createOrganization, eventually, secondsFromNow, sleep, TestOrganization } from '../support/api.js';
+import { Api, createOrganization, eventually, fieldsOf, secondsFromNow, sleep, TestOrganization } from '../support/api.js';
 import { recordHistory } from '../support/histories.js';
 import { Platform } from '../support/platform.js';
 import { createPushSubscription } from '../fakes/push-service-fake.js';
@@ -367,6 +367,15 @@ describe('scheduled messages (end to end)', () => {
       expect((await gadgeteer.api.delete(`/v1/me/push-subscriptions?endpoint=${encodeURIComponent(kept.endpoint)}`)).status).toBe(204);
       expect((await gadgeteer.api.post('/v1/me/push-subscriptions', late)).status).toBe(201);
       expect(await rowsOf(gadgeteer.id)).toHaveLength(10);
+    });
+
+    test("a browser's PushSubscription.toJSON() is taken as it is, expirationTime included", async () => {
+      const someone = await org.addUser('member');
+      const device = createPushSubscription(pushService.baseUrl).subscription;
+      expect(await someone.api.post('/v1/me/push-subscriptions', { ...device, expirationTime: null })).toMatchObject({ status: 201 });
+      const expiring = createPushSubscription(pushService.baseUrl).subscription;
+      expect(await someone.api.post('/v1/me/push-subscriptions', { ...expiring, expirationTime: Date.now() + 86_400_000 })).toMatchObject({ status: 201 });
+      expect(fieldsOf(await someone.api.post('/v1/me/push-subscriptions', { ...expiring, expirationTime: 'tomorrow' }))).toEqual(['expirationTime']);
     });
 
     test("subscribing never takes over another user's endpoint (409, nothing changes); the same user subscribing it again updates their own keys", async () => {

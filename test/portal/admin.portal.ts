@@ -88,6 +88,38 @@ test.describe('admin', () => {
     await checkPage(page, 'staff-user-messages-delivered');
   });
 
+  test('reschedules and then cancels a scheduled message from User Messages', async ({ page }) => {
+    const deliverAt = new Date(Date.now() + 3 * 86_400_000);
+    deliverAt.setUTCSeconds(0, 0);
+    const scheduled = await org.admin.post('/v1/messages', {
+      recipientId: nia.id,
+      title: 'Renewal reminder',
+      body: 'Your plan renews soon.',
+      channels: ['email'],
+      deliverAt: deliverAt.toISOString(),
+    });
+    expect(scheduled.status).toBe(202);
+
+    await logIn(page, adminEmail);
+    await page.goto(`${portalUrl()}/user-messages?recipientId=${nia.id}&status=scheduled`);
+    const row = page.getByRole('row', { name: /Renewal reminder/ });
+    await row.getByRole('button', { name: /Timeline/ }).click();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reschedule “Renewal reminder”' });
+    // The browser is in Berlin: the picker shows, and takes, Berlin's wall clock.
+    const later = new Date(deliverAt.getTime() + 86_400_000);
+    await expect(dialog.getByLabel('Deliver at')).toHaveValue(wallClock(deliverAt, 'Europe/Berlin'));
+    await dialog.getByLabel('Deliver at').fill(wallClock(later, 'Europe/Berlin'));
+    await checkPage(page, 'staff-reschedule');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    expect((await org.admin.get(`/v1/messages/${scheduled.body.id}`)).body.deliverAt).toBe(later.toISOString());
+
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(async () => (await org.admin.get(`/v1/messages/${scheduled.body.id}`)).body.status).toBe('cancelled');
+  });
+
   test('changes the organisation settings, with refusals shown at the field', async ({ page }) => {
     await logIn(page, adminEmail);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
@@ -153,5 +185,25 @@ test.describe('admin', () => {
     await program.getByRole('button', { name: 'Enrol', exact: true }).click();
     await expect(program.getByRole('list', { name: 'Enrolled in Heart health' })).toContainText('Nia Jones — care manager Ada Admin');
     await checkPage(page, 'admin-directory-programs');
+
+    await page.getByRole('tab', { name: 'Teams' }).click();
+    await page.getByLabel('New team').fill('Supervisors');
+    await page.getByRole('button', { name: 'Add team' }).click();
+    const team = page.getByRole('region', { name: 'Supervisors' });
+    await team.getByLabel('Add to Supervisors').selectOption({ label: 'Ada Admin' });
+    await team.getByRole('button', { name: 'Add member' }).click();
+    await expect(team.getByRole('list', { name: 'Members of Supervisors' })).toContainText('Ada Admin');
+    await checkPage(page, 'admin-directory-teams');
+
+    await page.getByRole('tab', { name: 'Client accounts' }).click();
+    await page.getByLabel('New client account').fill('Globex');
+    await page.getByRole('button', { name: 'Add client account' }).click();
+    const account = page.getByRole('region', { name: 'Globex' });
+    const grant = account.getByRole('group', { name: 'Give access to Globex' });
+    await grant.getByRole('searchbox').fill('Nia');
+    await grant.getByRole('button', { name: /Nia Jones/ }).click();
+    await account.getByRole('button', { name: 'Grant access' }).click();
+    await expect(account.getByRole('list', { name: 'Who has access to Globex' })).toContainText('Nia Jones');
+    await checkPage(page, 'admin-directory-client-accounts');
   });
 });

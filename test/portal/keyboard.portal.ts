@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createOrganization, type TestOrganization } from '../support/api';
-import { checkPage, logIn, portalUrl } from './portal';
+import { checkPage, logIn, PASSWORD, portalUrl } from './portal';
 
 /** Messaging by keyboard alone: the shortcuts, and the Ctrl+/ reference that lists them. */
 test.describe('keyboard', () => {
@@ -97,7 +97,19 @@ test.describe('keyboard', () => {
   });
 
   test('a member reaches everything in the portal with Tab and Enter alone', async ({ page }) => {
-    await logIn(page, nia.email);
+    // The pages before a session: the reset link's page, and logging in by keyboard.
+    await page.goto(`${portalUrl()}/reset-password#token=not-a-real-token`);
+    await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await checkPage(page, 'reset-password');
+    await page.goto(`${portalUrl()}/login`);
+    await checkPage(page, 'login');
+    await page.keyboard.press('Tab');
+    await expect(page.getByLabel('Email')).toBeFocused();
+    await page.keyboard.type(nia.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
     // The skip link comes first, then the main navigation.
     await page.keyboard.press('Tab');
     await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();

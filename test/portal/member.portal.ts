@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { createPushSubscription, PushServiceFake } from '../fakes/push-service-fake';
 import { createOrganization, eventually, type TestOrganization } from '../support/api';
 import { checkPage, logIn, portalUrl } from './portal';
 
@@ -150,5 +151,72 @@ test.describe('member', () => {
     await page.getByRole('button', { name: 'Reopen' }).click();
     await expect(page.getByRole('textbox', { name: 'Your reply' })).toBeVisible();
     expect((await sam.api.get(`/v1/conversations/${started.body.id}`)).body.status).toBe('open');
+  });
+
+  test('turns on push notifications for this browser, and gets the next message as a push', async ({ page, context }) => {
+    // The browser's push service is the one part faked in the page: Chromium's own (FCM) is not reachable here.
+    // The subscription it hands back points at a Web Push service fake the worker really sends to.
+    const pushService = new PushServiceFake();
+    await pushService.start();
+    try {
+      const device = createPushSubscription(pushService.baseUrl);
+      await context.grantPermissions(['notifications']);
+      // Page code, as text: this file is compiled without the DOM's types.
+      await page.addInitScript({
+        content: `(() => {
+          const subscription = ${JSON.stringify(device.subscription)};
+          const state = (window.__push = { key: '', current: null });
+          const make = () => ({
+            endpoint: subscription.endpoint,
+            expirationTime: null,
+            toJSON: () => ({ ...subscription, expirationTime: null }),
+            unsubscribe: async () => ((state.current = null), true),
+          });
+          PushManager.prototype.subscribe = async function (options) {
+            const key = new Uint8Array(options.applicationServerKey);
+            state.key = btoa(String.fromCharCode(...key)).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+            if (!options.userVisibleOnly) throw new DOMException('userVisibleOnly is required', 'NotAllowedError');
+            return (state.current = make());
+          };
+          PushManager.prototype.getSubscription = async () => state.current;
+        })();`,
+      });
+
+      await logIn(page, nia.email);
+      const card = page.getByRole('region', { name: 'Notifications on this device' });
+      await card.getByRole('button', { name: 'Turn on notifications' }).click();
+      await expect(card).toContainText('This device shows a notification when a message arrives.');
+      // Subscribed with the server's own VAPID key.
+      const { publicKey } = (await nia.api.get('/v1/push/vapid-public-key')).body;
+      expect(await page.evaluate('window.__push.key')).toBe(publicKey);
+
+      expect(
+        (
+          await org.admin.post('/v1/messages', {
+            recipientId: nia.id,
+            title: 'Lab results are in',
+            body: 'Log in to read them.',
+            channels: ['message_center', 'push'],
+          })
+        ).status,
+      ).toBe(202);
+      const [received] = await eventually(async () => {
+        const pushes = pushService.received.filter((push) => device.subscription.endpoint.endsWith(`/push/${push.subscriptionId}`));
+        expect(pushes).toHaveLength(1);
+        return pushes;
+      }, 30_000);
+      expect(JSON.parse(device.decrypt(received.body))).toMatchObject({ title: expect.any(String) });
+
+      await card.getByRole('button', { name: 'Turn off notifications' }).click();
+      await expect(card).toContainText('Get a notification on this device when a message arrives.');
+      // Off means the server forgot this device: the next push has nowhere to go.
+      const after = await org.admin.post('/v1/messages', { recipientId: nia.id, title: 'Another', body: 'x', channels: ['push'] });
+      await eventually(async () => {
+        const message = (await org.admin.get(`/v1/messages/${after.body.id}`)).body;
+        expect(message.deliveries.map((d: { channel: string; status: string }) => [d.channel, d.status])).toEqual([['push', 'skipped']]);
+      }, 30_000);
+    } finally {
+      await pushService.stop();
+    }
   });
 });

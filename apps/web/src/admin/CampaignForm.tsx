@@ -2,12 +2,11 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, query, upload } from '../api/client';
 import { PeoplePicker, type Person } from '../conversations/compose/PeoplePicker';
-import { Button, Dialog, DialogActions, ErrorAlert, Field, Progress } from '../ui';
+import { Button, CheckboxGroup, Dialog, DialogActions, ErrorAlert, Field, Progress } from '../ui';
 import { browserTimeZone, zonedTimeToInstant } from '../ui/zones';
-import { CHANNEL_LABELS, type Channel } from '../staff/types';
+import { CHANNEL_OPTIONS, type Channel } from '../staff/types';
 import styles from './admin.module.css';
 
-const CHANNELS: Channel[] = ['message_center', 'push', 'email', 'sms'];
 const ROLES = [
   ['member', 'Members'],
   ['staff', 'Staff'],
@@ -20,28 +19,9 @@ interface Named {
   name: string;
 }
 
-const findPeople = async (text: string) => (await api.get<{ items: Person[] }>(`/v1/users${query({ q: text, status: 'active', limit: 20 })}`)).items;
+const asOptions = (named: Named[] | undefined) => (named ?? []).map((item) => ({ value: item.id, label: item.name }));
 
-function Choices({ legend, options, chosen, onChange }: { legend: string; options: Named[]; chosen: string[]; onChange: (ids: string[]) => void }) {
-  if (options.length === 0) return null;
-  return (
-    <fieldset className={styles.fieldset}>
-      <legend>{legend}</legend>
-      <div className={styles.options}>
-        {options.map((option) => (
-          <label key={option.id} className={styles.check}>
-            <input
-              type="checkbox"
-              checked={chosen.includes(option.id)}
-              onChange={(e) => onChange(e.target.checked ? [...chosen, option.id] : chosen.filter((id) => id !== option.id))}
-            />
-            {option.name}
-          </label>
-        ))}
-      </div>
-    </fieldset>
-  );
-}
+const findPeople = async (text: string) => (await api.get<{ items: Person[] }>(`/v1/users${query({ q: text, status: 'active', limit: 20 })}`)).items;
 
 /**
  * A new campaign: the message (with its {{variables}} and a preview as one chosen person will read it), its channels
@@ -151,25 +131,13 @@ export function CampaignForm({ open, onClose, onCreated }: { open: boolean; onCl
           {(props) => <textarea {...props} rows={5} value={body} onChange={(e) => setBody(e.target.value)} />}
         </Field>
         <fieldset className={styles.fieldset}>
-          <legend>Channels</legend>
-          <div className={styles.options}>
-            {CHANNELS.map((channel) => (
-              <label key={channel} className={styles.check}>
-                <input
-                  type="checkbox"
-                  checked={channels.includes(channel)}
-                  onChange={(e) => setChannels(e.target.checked ? [...channels, channel] : channels.filter((c) => c !== channel))}
-                />
-                {CHANNEL_LABELS[channel]}
-              </label>
-            ))}
-          </div>
+          <legend>Delivery</legend>
+          <CheckboxGroup legend="Channels" options={CHANNEL_OPTIONS} chosen={channels} onChange={setChannels} error={fieldMessage('channels')} />
           {channels.includes('email') && (
             <label className={styles.check}>
               <input type="checkbox" checked={fallbackSms} onChange={(e) => setFallbackSms(e.target.checked)} /> Text (SMS) whoever’s email bounces
             </label>
           )}
-          {fieldMessage('channels') && <p className={styles.meta}>{fieldMessage('channels')}</p>}
         </fieldset>
         <div className={styles.grid}>
           <Field label="Deliver at (empty: now)" hint={`Your time, ${timeZone}.`} error={fieldMessage('deliverAt')}>
@@ -196,10 +164,14 @@ export function CampaignForm({ open, onClose, onCreated }: { open: boolean; onCl
           </div>
           {audienceKind === 'segment' && (
             <>
-              <Choices legend="Roles" options={ROLES.map(([id, label]) => ({ id, name: label }))} chosen={roles} onChange={setRoles} />
-              <Choices legend="Programs" options={programs.data ?? []} chosen={programIds} onChange={setProgramIds} />
-              <Choices legend="Teams" options={teams.data ?? []} chosen={teamIds} onChange={setTeamIds} />
-              <Choices legend="Client accounts" options={accounts.data ?? []} chosen={clientAccountIds} onChange={setClientAccountIds} />
+              <CheckboxGroup legend="Roles" options={ROLES.map(([value, label]) => ({ value, label }))} chosen={roles} onChange={setRoles} />
+              {(programs.data?.length ?? 0) > 0 && (
+                <CheckboxGroup legend="Programs" options={asOptions(programs.data)} chosen={programIds} onChange={setProgramIds} />
+              )}
+              {(teams.data?.length ?? 0) > 0 && <CheckboxGroup legend="Teams" options={asOptions(teams.data)} chosen={teamIds} onChange={setTeamIds} />}
+              {(accounts.data?.length ?? 0) > 0 && (
+                <CheckboxGroup legend="Client accounts" options={asOptions(accounts.data)} chosen={clientAccountIds} onChange={setClientAccountIds} />
+              )}
               <p className={styles.meta}>Everyone matching all the groups chosen; deactivated users are skipped.</p>
             </>
           )}

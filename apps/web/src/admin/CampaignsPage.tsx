@@ -4,7 +4,7 @@ import { NavLink, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
 import { download } from '../api/download';
 import { BUSY_POLL_MS, LIVE_POLL_MS } from '../api/live';
-import { Badge, Button, Card, Empty, ErrorAlert, Loading, PageHeader, Progress } from '../ui';
+import { Badge, Button, Card, Empty, ErrorAlert, layoutStyles, Loading, PageHeader, Progress, ShowMore } from '../ui';
 import { formatDateTime } from '../ui/time';
 import { CHANNEL_LABELS, type Channel } from '../staff/types';
 import styles from './admin.module.css';
@@ -147,7 +147,7 @@ export default function CampaignsPage() {
       <PageHeader title="Campaigns">
         <Button onClick={() => setCreating(true)}>New campaign</Button>
       </PageHeader>
-      <div className={styles.layout}>
+      <div className={layoutStyles.split}>
         <div>
           <ErrorAlert error={campaigns.error} />
           {campaigns.isPending ? (
@@ -172,11 +172,7 @@ export default function CampaignsPage() {
               </ul>
             </nav>
           )}
-          {campaigns.hasNextPage && (
-            <Button variant="secondary" onClick={() => void campaigns.fetchNextPage()}>
-              Show more
-            </Button>
-          )}
+          <ShowMore list={campaigns} />
         </div>
         <div>{campaignId ? <CampaignDetail id={campaignId} /> : <Empty>Choose a campaign to follow it.</Empty>}</div>
       </div>

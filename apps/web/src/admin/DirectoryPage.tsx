@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { api, ApiError, query } from '../api/client';
 import { PeoplePicker, type Person } from '../conversations/compose/PeoplePicker';
 import { StaffPicker } from '../tasks/StaffPicker';
-import { Alert, Badge, Button, Card, controlClass, Empty, ErrorAlert, Field, Loading, PageHeader, tabStyles } from '../ui';
+import { Alert, Badge, Button, Card, controlClass, Empty, ErrorAlert, Field, layoutStyles, Loading, PageHeader, ShowMore, tabStyles } from '../ui';
 import { formatDateTime } from '../ui/time';
 import type { DirectoryUser } from '../staff/types';
 import styles from './admin.module.css';
@@ -180,7 +180,7 @@ function UsersTab() {
       {users.isPending ? (
         <Loading />
       ) : (
-        <table className={styles.table}>
+        <table className={layoutStyles.table}>
           <caption className="visually-hidden">Users</caption>
           <thead>
             <tr>
@@ -198,11 +198,7 @@ function UsersTab() {
           </tbody>
         </table>
       )}
-      {users.hasNextPage && (
-        <Button variant="secondary" onClick={() => void users.fetchNextPage()}>
-          Show more
-        </Button>
-      )}
+      <ShowMore list={users} />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { api, query } from '../api/client';
 import { LIVE_POLL_MS } from '../api/live';
 import { useSession } from '../auth/useSession';
 import { useShortcut } from '../keyboard/shortcuts';
-import { Button, controlClass, Empty, ErrorAlert, Loading, PageHeader, tabStyles } from '../ui';
+import { Button, controlClass, Empty, ErrorAlert, layoutStyles, Loading, PageHeader, ShowMore, tabStyles } from '../ui';
 import { formatShort } from '../ui/time';
 import styles from './conversations.module.css';
 import { ThreadView } from './ThreadView';
@@ -114,7 +114,7 @@ export default function ConversationsPage() {
           </button>
         ))}
       </div>
-      <div className={styles.layout}>
+      <div className={layoutStyles.split}>
         <div role="tabpanel" aria-label={folder === 'active' ? 'Active conversations' : 'Inactive conversations'}>
           <ErrorAlert error={list.error} />
           {list.isPending ? (
@@ -123,7 +123,7 @@ export default function ConversationsPage() {
             <Empty>{words ? `Nothing matches “${words}”.` : folder === 'active' ? 'No active conversations.' : 'No closed conversations.'}</Empty>
           ) : (
             <>
-              <table className={styles.table} ref={tableRef}>
+              <table className={`${layoutStyles.table} ${styles.inbox}`} ref={tableRef}>
                 <caption className="visually-hidden">{folder === 'active' ? 'Active conversations' : 'Inactive conversations'}</caption>
                 <thead>
                   <tr>
@@ -159,13 +159,7 @@ export default function ConversationsPage() {
                   ))}
                 </tbody>
               </table>
-              {list.hasNextPage && (
-                <div className={styles.more}>
-                  <Button variant="secondary" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-                    {list.isFetchingNextPage ? 'Loading…' : 'Show more'}
-                  </Button>
-                </div>
-              )}
+              <ShowMore list={list} />
             </>
           )}
         </div>

@@ -4,7 +4,7 @@ import { NavLink, useNavigate, useParams } from 'react-router';
 import { api, ApiError } from '../api/client';
 import { LIVE_POLL_MS } from '../api/live';
 import { ThreadView } from '../conversations/ThreadView';
-import { Alert, Badge, Button, Card, Dialog, DialogActions, Empty, ErrorAlert, Field, Loading, PageHeader, UnreadDot } from '../ui';
+import { Alert, Badge, Button, Card, Dialog, DialogActions, Empty, ErrorAlert, Field, layoutStyles, Loading, PageHeader, UnreadDot } from '../ui';
 import { formatShort } from '../ui/time';
 import styles from './member.module.css';
 
@@ -224,7 +224,7 @@ export default function ChatsPage() {
       <PageHeader title="Chats">
         <Button onClick={() => setRequesting(true)}>Request a Chat</Button>
       </PageHeader>
-      <div className={styles.chatsLayout}>
+      <div className={layoutStyles.split}>
         <div className={styles.side}>
           <ErrorAlert error={requests.error} />
           {requests.data?.items.map((request) => (

@@ -2,7 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, query } from '../api/client';
-import { Badge, Button, controlClass, Empty, ErrorAlert, Loading, PageHeader } from '../ui';
+import { Badge, Button, controlClass, Empty, ErrorAlert, layoutStyles, Loading, PageHeader, ShowMore } from '../ui';
 import { SendMessageDialog } from './SendMessageDialog';
 import styles from './staff.module.css';
 import type { DirectoryUser } from './types';
@@ -94,7 +94,7 @@ export default function EnrolledUsersPage() {
       ) : rows.length === 0 ? (
         <Empty>{words ? `Nobody matches “${words}”.` : 'No enrolled users yet.'}</Empty>
       ) : (
-        <table className={styles.table}>
+        <table className={layoutStyles.table}>
           <caption className="visually-hidden">Enrolled users</caption>
           <thead>
             <tr>
@@ -122,13 +122,7 @@ export default function EnrolledUsersPage() {
           </tbody>
         </table>
       )}
-      {users.hasNextPage && (
-        <p>
-          <Button variant="secondary" onClick={() => void users.fetchNextPage()} disabled={users.isFetchingNextPage}>
-            Show more
-          </Button>
-        </p>
-      )}
+      <ShowMore list={users} />
       <SendMessageDialog user={sendingTo} onClose={() => setSendingTo(null)} />
     </>
   );

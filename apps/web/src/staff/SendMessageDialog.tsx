@@ -2,12 +2,10 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError } from '../api/client';
-import { Alert, Button, Dialog, DialogActions, ErrorAlert, Field } from '../ui';
+import { Alert, Button, CheckboxGroup, Dialog, DialogActions, ErrorAlert, Field } from '../ui';
 import { browserTimeZone, formatInZone, zonedTimeToInstant } from '../ui/zones';
 import styles from './staff.module.css';
-import { CHANNEL_LABELS, type Channel, type DirectoryUser, type StaffMessage } from './types';
-
-const CHANNELS: Channel[] = ['message_center', 'push', 'email', 'sms'];
+import { CHANNEL_LABELS, CHANNEL_OPTIONS, type Channel, type DirectoryUser, type StaffMessage } from './types';
 
 /**
  * Send A Message to one user: title, details, channels, and optionally when it is delivered and when it leaves their
@@ -113,20 +111,7 @@ export function SendMessageDialog({ user, onClose }: { user: DirectoryUser | nul
           <Field label="Details" error={error?.messageFor('body')}>
             {(props) => <textarea {...props} rows={5} value={body} onChange={(e) => setBody(e.target.value)} />}
           </Field>
-          <fieldset className={styles.channels}>
-            <legend>Channels</legend>
-            {CHANNELS.map((channel) => (
-              <label key={channel} className={styles.check}>
-                <input
-                  type="checkbox"
-                  checked={channels.includes(channel)}
-                  onChange={(e) => setChannels(e.target.checked ? [...channels, channel] : channels.filter((c) => c !== channel))}
-                />
-                {CHANNEL_LABELS[channel]}
-              </label>
-            ))}
-            {error?.messageFor('channels') && <p className={styles.summary}>{error.messageFor('channels')}</p>}
-          </fieldset>
+          <CheckboxGroup legend="Channels" options={CHANNEL_OPTIONS} chosen={channels} onChange={setChannels} error={error?.messageFor('channels')} />
           <div className={styles.when}>
             <label className={styles.check}>
               <input type="checkbox" checked={scheduled} onChange={(e) => setScheduled(e.target.checked)} /> Send at a specific date/time

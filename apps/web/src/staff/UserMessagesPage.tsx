@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ApiError, query } from '../api/client';
 import { LIVE_POLL_MS } from '../api/live';
-import { Badge, Button, Card, Dialog, DialogActions, Empty, ErrorAlert, Field, Loading, PageHeader } from '../ui';
+import { Badge, Button, Card, Dialog, DialogActions, Empty, ErrorAlert, Field, layoutStyles, Loading, PageHeader, ShowMore } from '../ui';
 import { formatDateTime } from '../ui/time';
 import { browserTimeZone, instantToZonedTime, zonedTimeToInstant } from '../ui/zones';
 import styles from './staff.module.css';
@@ -168,7 +168,7 @@ export default function UserMessagesPage() {
       ) : items.length === 0 ? (
         <Empty>No messages here.</Empty>
       ) : (
-        <table className={styles.table}>
+        <table className={layoutStyles.table}>
           <caption className="visually-hidden">Messages</caption>
           <thead>
             <tr>
@@ -253,13 +253,7 @@ export default function UserMessagesPage() {
           </tbody>
         </table>
       )}
-      {messages.hasNextPage && (
-        <p>
-          <Button variant="secondary" onClick={() => void messages.fetchNextPage()} disabled={messages.isFetchingNextPage}>
-            Show more
-          </Button>
-        </p>
-      )}
+      <ShowMore list={messages} />
       <RescheduleDialog message={rescheduling} onClose={() => setRescheduling(null)} />
     </>
   );

@@ -14,6 +14,9 @@ export type Channel = 'message_center' | 'push' | 'email' | 'sms';
 
 export const CHANNEL_LABELS: Record<Channel, string> = { message_center: 'Message center', push: 'Push', email: 'Email', sms: 'SMS' };
 
+/** The channels in the order people choose them. */
+export const CHANNEL_OPTIONS = (['message_center', 'push', 'email', 'sms'] as const).map((value) => ({ value, label: CHANNEL_LABELS[value] }));
+
 export interface TimelineEntry {
   attempt?: number;
   startedAt?: string;

@@ -5,7 +5,7 @@ import { api, ApiError, query } from '../api/client';
 import { LIVE_POLL_MS } from '../api/live';
 import { useSession } from '../auth/useSession';
 import { ThreadView } from '../conversations/ThreadView';
-import { Alert, Badge, Button, Dialog, DialogActions, Empty, ErrorAlert, Field, Loading, PageHeader } from '../ui';
+import { Alert, Badge, Button, Dialog, DialogActions, Empty, ErrorAlert, Field, layoutStyles, Loading, PageHeader, ShowMore } from '../ui';
 import { formatCountdown, formatDateTime } from '../ui/time';
 import { StaffPicker } from './StaffPicker';
 import styles from './tasks.module.css';
@@ -209,7 +209,7 @@ export default function TaskQueuePage() {
           <input type="checkbox" checked={breachedOnly} onChange={(e) => set({ breached: e.target.checked ? 'true' : undefined })} /> Breached only
         </label>
       </div>
-      <div className={styles.layout}>
+      <div className={layoutStyles.split}>
         <div>
           <ErrorAlert error={tasks.error} />
           {tasks.isPending ? (
@@ -231,11 +231,7 @@ export default function TaskQueuePage() {
               ))}
             </ol>
           )}
-          {tasks.hasNextPage && (
-            <Button variant="secondary" onClick={() => void tasks.fetchNextPage()}>
-              Show more
-            </Button>
-          )}
+          <ShowMore list={tasks} />
         </div>
         <div>{selected ? <ThreadView conversationId={selected.chatId} kind="chat" /> : <Empty>Choose a task to see its chat.</Empty>}</div>
       </div>

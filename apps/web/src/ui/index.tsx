@@ -140,6 +140,57 @@ export function Progress({ value, label }: { value: number; label: string }) {
 
 export const tabStyles = { tabs: styles.tabs, tab: styles.tab };
 
+/** The shared layouts: a list beside its detail, and data tables. */
+export const layoutStyles = { split: styles.split, table: styles.table };
+
+/** The next page of a paged list, on request (lists load 50 at a time, so 10,000 rows cost what one page does). */
+export function ShowMore({ list }: { list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => Promise<unknown> } }) {
+  if (!list.hasNextPage) return null;
+  return (
+    <div className={styles.more}>
+      <Button variant="secondary" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+        {list.isFetchingNextPage ? 'Loading…' : 'Show more'}
+      </Button>
+    </div>
+  );
+}
+
+/** A row of checkboxes under a legend: choosing any number of things (channels, days, groups). */
+export function CheckboxGroup<T extends string>({
+  legend,
+  options,
+  chosen,
+  onChange,
+  error,
+}: {
+  legend: string;
+  options: ReadonlyArray<{ value: T; label: string }>;
+  chosen: T[];
+  onChange: (values: T[]) => void;
+  error?: string;
+}) {
+  return (
+    <fieldset className={styles.checks}>
+      <legend>{legend}</legend>
+      {options.map((option) => (
+        <label key={option.value} className={styles.check}>
+          <input
+            type="checkbox"
+            checked={chosen.includes(option.value)}
+            onChange={(e) => onChange(e.target.checked ? [...chosen, option.value] : chosen.filter((value) => value !== option.value))}
+          />
+          {option.label}
+        </label>
+      ))}
+      {error && (
+        <p role="alert" className={styles.fieldError}>
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
 /** The look of a form control, for controls laid out without a Field. */
 export const controlClass = styles.control;
 
