@@ -12,6 +12,7 @@ import { benchCampaignBaseline, type CampaignBaselineResult } from './baselines/
 import { benchCampaign } from './campaign.bench.js';
 import { benchChatRequests } from './chat-requests.bench.js';
 import { benchConversations, describeConversations } from './conversations.bench.js';
+import { benchInboxBrowser, describeInboxBrowser } from './inbox-browser.bench.js';
 import { benchEmailLag, benchMessageCenterLag, schedule } from './lag.bench.js';
 import { benchPortalBundle, describePortalBundle } from './portal.bench.js';
 import { benchSanitize, describeSanitize } from './sanitize.bench.js';
@@ -31,6 +32,9 @@ import { inParallel, type Lags, print } from './support.js';
  *  campaign       one campaign to 100,000 members (message center + email through the SendGrid fake): time from
  *                 deliverAt to the last delivery, deliveries/s, the worker's peak RSS, the lag of 100 single
  *                 messages due mid-campaign; and beside it a BullMQ baseline in Novu's design (campaign.bench.ts);
+ *  inbox-browser  the portal's inbox in chromium for a staff user with 10,000 conversations: page load, Show more,
+ *                 scrolling, a live poll and the main thread's long tasks (inbox-browser.bench.ts; needs the portal
+ *                 built in dist/web and chromium);
  *  chat-requests  chat requests created per second (beside bare Temporal's rate when bare runs too), and a care manager's
  *                 open-task queue read with 10,000 open tasks across 50 care managers (chat-requests.bench.ts);
  *  sanitize       the time one rich-text body or inbound mail takes to sanitize, for the worst inputs at the size limits
@@ -44,8 +48,20 @@ const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const WARM_UP_MESSAGES = 100;
 const LAG_MESSAGES = Number(process.env.BENCH_LAG_MESSAGES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const CASES = ['portal', 'sanitize', 'bare', 'baseline', 'throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'] as const;
-const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'chat-requests', 'campaign'];
+const CASES = [
+  'portal',
+  'sanitize',
+  'bare',
+  'baseline',
+  'throughput',
+  'lag',
+  'email-lag',
+  'conversations',
+  'inbox-browser',
+  'chat-requests',
+  'campaign',
+] as const;
+const PLATFORM_CASES = ['throughput', 'lag', 'email-lag', 'conversations', 'inbox-browser', 'chat-requests', 'campaign'];
 const SENDGRID_KEY = 'SG.bench-key';
 
 /** The delivery issue's targets. */
@@ -141,6 +157,8 @@ async function main() {
           verdict(`≥ ${TARGETS.conversationMessagesAcceptedPerSecond}/s`, conversations.post.perSecond >= TARGETS.conversationMessagesAcceptedPerSecond),
       );
     }
+    const inboxBrowser = platform && chosen.has('inbox-browser') ? await benchInboxBrowser(platform) : undefined;
+    if (inboxBrowser) print(describeInboxBrowser(inboxBrowser));
     const chatRequests = platform && chosen.has('chat-requests') ? await benchChatRequests(platform) : undefined;
     if (chatRequests) {
       const { created, queue } = chatRequests;
@@ -206,6 +224,7 @@ async function main() {
         bullmqBaseline: baseline as BaselineResult | undefined,
       },
       conversations,
+      inboxBrowser,
       chatRequests: chatRequests && { ...chatRequests, bareTemporalPerSecond: bare?.perSecond },
       campaign: campaign && { ...campaign, baseline: campaignBaseline },
       sanitize,

@@ -122,4 +122,44 @@ test.describe('staff', () => {
     await expect(page.getByRole('row', { name: /Your March invoice/ })).toBeVisible();
     await eventually(async () => expect((await nia.api.get(`/v1/conversations/${conversationId}`)).body.status).toBe('closed'));
   });
+
+  test('an inbox longer than a page: Show more, news from past the first page rises to the top, j reaches the last row', async ({ page }) => {
+    const busy = await org.addUser('staff', { name: 'Bea Busy' });
+    // One more page than the first (the staff limit of 60 starts a minute leaves room).
+    const subjects = Array.from({ length: 55 }, (_, i) => `Claim ${String(i + 1).padStart(2, '0')}`);
+    const ids: string[] = [];
+    for (const subject of subjects) {
+      const started = await busy.api.post('/v1/conversations', { subject, to: [nia.id], body: `<p>About ${subject}.</p>` });
+      expect(started.status).toBe(201);
+      ids.push(started.body.id);
+    }
+    await logIn(page, busy.email);
+    const inbox = page.getByRole('main').getByRole('table', { name: 'Active conversations' });
+    await expect(inbox).toHaveAttribute('aria-rowcount', '51');
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await expect(inbox).toHaveAttribute('aria-rowcount', '56');
+    await expect(page.getByRole('button', { name: 'Show more' })).toHaveCount(0);
+
+    // The oldest, on the second page, gets a reply: the live poll brings it to the top, once.
+    expect((await nia.api.post(`/v1/conversations/${ids[0]}/messages`, { body: '<p>Any news on claim 01?</p>' })).status).toBe(201);
+    await page.mouse.wheel(0, -100_000); // back to the top, where Show more's press had scrolled away from
+    const firstRow = inbox.getByRole('row').nth(1); // after the header
+    await expect(firstRow).toContainText('Claim 01', { timeout: 20_000 });
+    await expect(firstRow).toContainText('Any news on claim 01?');
+    await expect(inbox).toHaveAttribute('aria-rowcount', '56');
+
+    // Opening it clears its unread mark at once; j then walks down to the last row, far below the screen.
+    await inbox.getByRole('link', { name: /^Claim 01 ?, 1 unread$/ }).click();
+    await expect(page.getByRole('region', { name: 'Claim 01' })).toBeVisible();
+    await expect(inbox.getByRole('link', { name: 'Claim 01', exact: true })).toBeVisible({ timeout: 3_000 });
+    // Newest first after it: Claim 55 down to Claim 02.
+    for (let n = 55; n >= 2; n--) {
+      await page.keyboard.press('j');
+      await expect(page.getByRole('region', { name: `Claim ${String(n).padStart(2, '0')}` })).toBeVisible();
+    }
+    await expect(inbox.getByRole('row', { name: /Claim 02/ })).toBeInViewport();
+    await expect(inbox.getByRole('row', { name: /Claim 02/ })).toHaveAttribute('aria-current', 'true');
+    // The thread stays beside it, on screen.
+    await expect(page.getByRole('region', { name: 'Claim 02' }).getByText('About Claim 02.')).toBeInViewport();
+  });
 });

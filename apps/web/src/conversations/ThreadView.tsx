@@ -8,6 +8,7 @@ import { Alert, Badge, Button, ErrorAlert, Loading, SafeHtml } from '../ui';
 import { formatDateTime } from '../ui/time';
 import { downloadAttachment, formatSize } from './attachments';
 import { AddRecipients } from './AddRecipients';
+import { INBOX_LISTS, markInboxRowRead } from './inbox-cache';
 import { ReplyBox } from './ReplyBox';
 import styles from './thread.module.css';
 import type { Conversation, ConversationMessage } from './types';
@@ -66,7 +67,14 @@ export function ThreadView({ conversationId, kind }: { conversationId: string; k
   const refreshLists = () => Promise.all(CONVERSATION_LISTS.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
   const markRead = useMutation({
     mutationFn: (throughSequence: number) => api.post(`/v1/conversations/${conversationId}/read`, { throughSequence }),
-    onSuccess: refreshLists,
+    onSuccess: () => {
+      markInboxRowRead(queryClient, conversationId);
+      // Everything else that counts unread (the chats list and dot) is fetched again.
+      return Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['conversations'], predicate: (query) => query.queryKey[1] !== INBOX_LISTS[1] }),
+        queryClient.invalidateQueries({ queryKey: ['me', 'chats'] }),
+      ]);
+    },
   });
   const newest = thread.data?.messages.at(-1)?.sequence ?? 0;
   const lastRead = thread.data?.lastReadSequence ?? 0;
